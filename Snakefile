@@ -1,0 +1,23 @@
+# BcGAN reproduction workflow: every table and figure of Bompas & Sandfeld as a file target.
+# This file is a table of contents; each stage lives in workflow/rules/<stage>.smk and all
+# computation in the `bcgan` package (workflow/bcgan), called through its CLI.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/psd.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,53 @@
+"""Config resolution: presets merge with overrides; bad values stop with one line naming the key."""
+
+import pytest
+
+from bcgan.config import deep_merge, presets, resolve
+from bcgan.errors import UserError
+from bcgan.ising import TC
+
+
+def test_every_preset_resolves_and_fills_t_max():
+    for name in ("smoke", "mini", "paper"):
+        cfg = resolve({"preset": name})
+        assert cfg["preset"] == name
+        assert cfg["data"]["t_max"] == pytest.approx(2 * TC)
+
+
+def test_paper_preset_matches_the_paper():
+    cfg = resolve({"preset": "paper"})
+    assert cfg["data"]["size"] == 128 and cfg["data"]["steps"] is None  # N = 128, N^3 steps
+
+
+def test_override_replaces_only_the_given_value():
+    cfg = resolve({"preset": "smoke", "data": {"n_images": 1000}})
+    assert cfg["data"]["n_images"] == 1000
+    assert cfg["data"]["size"] == presets()["smoke"]["data"]["size"]
+
+
+def test_deep_merge_does_not_mutate_inputs():
+    base = {"a": {"b": 1, "c": [1]}}
+    merged = deep_merge(base, {"a": {"b": 2}})
+    assert merged == {"a": {"b": 2, "c": [1]}} and base == {"a": {"b": 1, "c": [1]}}
+
+
+@pytest.mark.parametrize(
+    "override, expected",
+    [
+        ({"preset": "huge"}, "preset: 'huge' is not one of smoke, mini, paper"),
+        ({"data": {"n_image": 5}}, "data: unknown key 'n_image' (allowed: heldout_images, n_images"),
+        ({"colour": 1}, "unknown key 'colour'"),
+        ({"data": {"size": "big"}}, "data.size: 'big' has the wrong type (expected integer)"),
+        ({"data": {"size": 3}}, "data.size: 3 not allowed (must be >= 4)"),
+        ({"data": {"t_min": 0}}, "data.t_min: 0 not allowed (must be > 0)"),
+        ({"data": {"t_min": -1.0}}, "data.t_min: -1.0 not allowed (must be > 0)"),
+        ({"data": {"t_min": 3.0, "t_max": 2.0}}, "data.t_min: 3.0 must be below data.t_max (2.0)"),
+        ({"data": {"t_min": 2.0, "t_max": 2.0}}, "data.t_min: 2.0 must be below data.t_max (2.0)"),
+    ],
+)
+def test_bad_config_gives_one_line_naming_the_key(override, expected):
+    with pytest.raises(UserError) as info:
+        resolve({"preset": "smoke", **override})
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message

@@ -1,0 +1,52 @@
+"""Trained-generator files: everything needed to rebuild a generator without the training config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from bcgan.errors import UserError
+from bcgan.io import atomic_path
+from bcgan.models import build_generator
+
+FORMAT = "bcgan-generator/1"
+
+
+def save_generator(path: str | Path, generator, **metadata) -> None:
+    """Write G's weights and its build arguments atomically (``metadata`` e.g. epochs, seed)."""
+    payload = {
+        "format": FORMAT,
+        "variant": generator.spec.name,
+        "build": {
+            "image_size": generator.image_size,
+            "channels": generator.channels,
+            "z_dim": generator.z_dim,
+            "t_range": list(generator.t_range),
+        },
+        "y2h_embed_dim": generator.embedding.out_features if generator.spec.kind == "ccgan" else None,
+        "state_dict": {k: v.detach().cpu() for k, v in generator.state_dict().items()},
+        "metadata": metadata,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu"):
+    """Rebuild the generator saved by ``save_generator`` in eval mode; returns (G, payload)."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise UserError(f"{path}: generator file not found") from None
+    except Exception as exc:  # truncated or not a torch file
+        raise UserError(f"{path}: not a readable generator file ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(f"{path}: not a bcgan generator file (expected format {FORMAT})")
+    y2h = None
+    if payload["y2h_embed_dim"] is not None:
+        from bcgan.ccgan import build_y2h
+
+        y2h = build_y2h(payload["y2h_embed_dim"])
+    generator = build_generator(payload["variant"], y2h=y2h, **payload["build"])
+    generator.load_state_dict(payload["state_dict"])
+    return generator.to(device).eval(), payload

@@ -1,0 +1,87 @@
+"""Configuration: a named preset merged with the user's overrides, validated with one-line errors.
+
+The workflow's config.yaml holds ``preset:`` plus any overrides. Presets live in ``presets.yaml`` beside
+this module so the CLI (e.g. ``bcgan params --preset paper``) sees the same values as Snakemake.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from bcgan.errors import UserError
+from bcgan.ising import TC
+
+PRESETS_FILE = Path(__file__).with_name("presets.yaml")
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+@cache
+def presets() -> dict:
+    return yaml.safe_load(PRESETS_FILE.read_text())
+
+
+@cache
+def schema() -> dict:
+    return yaml.safe_load(SCHEMA_FILE.read_text())
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Return ``base`` with ``override`` merged in, recursing into dicts (lists are replaced whole)."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _one_line(error: jsonschema.ValidationError) -> str:
+    """Phrase a schema violation as one line that names the key and what is allowed."""
+    key = _key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        return f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
+    if error.validator == "enum":
+        return f"{key}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "type":
+        return f"{key}: {error.instance!r} has the wrong type (expected {error.validator_value})"
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        relation = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+        return f"{key}: {error.instance!r} not allowed (must be {relation[error.validator]} {error.validator_value})"
+    return f"{key}: {error.message}"
+
+
+def validate(cfg: dict) -> None:
+    """Raise UserError naming the first offending key, by the schema and the cross-key rules."""
+    validator = jsonschema.Draft7Validator(schema())
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), _key(e.absolute_path)))
+    if errors:
+        raise UserError(f"config {_one_line(errors[0])}")
+    data = cfg["data"]
+    if data["t_min"] >= data["t_max"]:
+        raise UserError(f"config data.t_min: {data['t_min']} must be below data.t_max ({data['t_max']})")
+
+
+def resolve(user_config: dict) -> dict:
+    """Merge the user's config over its preset, fill derived defaults (T_max = 2 Tc), validate."""
+    user_config = dict(user_config or {})
+    name = user_config.get("preset", "smoke")
+    if name not in presets():
+        raise UserError(f"config preset: {name!r} is not one of {', '.join(presets())}")
+    cfg = deep_merge({"preset": name, **presets()[name]}, user_config)
+    data = cfg.get("data")
+    if isinstance(data, dict) and data.get("t_max", 0) is None:
+        data["t_max"] = 2 * TC
+    validate(cfg)
+    return cfg

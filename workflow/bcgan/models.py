@@ -1,0 +1,395 @@
+"""One SAGAN backbone (Zhang et al. 2019) for all five variants; a registry picks the conditioning.
+
+Backbone (follows the official CcGAN SAGAN for 128x128, Ding et al., generalised to L = 16..128):
+
+* G: z -> SN-Linear -> (16c', 4, 4) -> n = log2(L/4) residual up-blocks
+  [CBN-ReLU-up2-SNconv3x3-CBN-ReLU-SNconv3x3 + up2-SNconv1x1 shortcut] -> BN-ReLU-SNconv3x3 -> tanh.
+  Widths are the last n+1 entries of c * (16, 16, 8, 4, 2, 1) (L=128 uses them all).
+* D: n residual down-blocks with widths c * (1, 2, 4, 8, 16)[:n] (first one the SAGAN "optimised"
+  block), one more block at the last width without down-sampling, ReLU, flatten the 4x4 map,
+  SN-Linear -> logit (+ projection term for projection-conditioned variants).
+* One self-attention block in G and D, at resolution min(32, L/2) (32x32 at L=128, as official).
+* Spectral norm on every conv/linear of G and D, conditional BN in G (BatchNorm without affine,
+  out = bn(x) * (1 + gamma) + beta), hinge loss (``bcgan.losses``).
+
+Conditioning (the only thing that differs between variants; see ``bcgan.embeddings``):
+
+* every CBN layer needs a (gamma, beta) pair per channel; G's conditioning module yields either a
+  generic embedding that a bias-free Linear head (part of the backbone, as in CcGAN's
+  ``embed_gamma/embed_beta``) maps to all of them (``cgan*``, ``ccgan``), or directly the
+  concatenated (gamma, beta) vector (``bcgan``: the second layer of the Fig. 8 MLP *is* the
+  per-layer projection, so the embedding ends in tanh and G needs no head);
+* D is conditioned by an extra L x L input plane (``cgan*``: K x L^2 lookup; ``bcgan``: bit MLP
+  with L^2 outputs) or by projection of y2h(label) onto the flattened features (``ccgan``).
+
+Parameter counts (``count_parameters``) follow Table 1: G and D are counted without their
+embedding module; the CBN head and the D projection layer count as backbone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from bcgan.embeddings import (
+    FLOAT16,
+    FLOAT32,
+    BitEmbedding,
+    BitPlane,
+    FloatFormat,
+    FrozenY2H,
+    LookupPlane,
+    bin_temperatures,
+)
+from bcgan.errors import UserError
+
+G_MULTS = (16, 16, 8, 4, 2, 1)
+D_MULTS = (1, 2, 4, 8, 16)
+CLASS_EMBED_DIM = 128  # CGAN generator lookup width (Table 1: K x 128)
+
+
+# --------------------------------------------------------------------------------------------
+# Variant registry
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VariantSpec:
+    """What a variant name means: how labels are made and which conditioning modules are built.
+
+    kind: "cgan" (binned classes, lookup tables), "ccgan" (normalised labels, frozen y2h),
+    "bits" (raw float labels, bit-embedding MLPs in G and D).
+    """
+
+    name: str
+    kind: str
+    num_classes: int | None = None
+    fmt: FloatFormat = FLOAT32
+    # first-layer widths (sign, exponent, mantissa) of the bit MLPs; chosen so that at the paper
+    # widths EmbedG ~ 1.18M and EmbedD ~ 308K (Table 1), see bcgan.cli.params.DIFFERENCES
+    g_hidden: tuple[int, int, int] = (16, 128, 128)
+    d_hidden: tuple[int, int, int] = (2, 8, 8)
+    notes: str = field(default="", compare=False)
+
+
+VARIANT_SPECS: dict[str, VariantSpec] = {
+    spec.name: spec
+    for spec in (
+        VariantSpec("ccgan", "ccgan"),
+        VariantSpec("cgan64", "cgan", num_classes=64),
+        VariantSpec("cgan256", "cgan", num_classes=256),
+        VariantSpec("cgan1024", "cgan", num_classes=1024),
+        VariantSpec("bcgan", "bits", fmt=FLOAT32),
+        # not in the paper; the one-line extension the design asks for
+        VariantSpec("bcgan16", "bits", fmt=FLOAT16),
+    )
+}
+VARIANTS: tuple[str, ...] = ("ccgan", "cgan64", "cgan256", "cgan1024", "bcgan")  # the paper's five
+
+
+def variant_spec(variant: str) -> VariantSpec:
+    try:
+        return VARIANT_SPECS[variant]
+    except KeyError:
+        raise UserError(f"unknown variant {variant!r}; known: {', '.join(VARIANT_SPECS)}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------------------------
+# Parameter counting builds the nets on the meta device, where spectral norm's power iteration and
+# random init run through slow Python reference kernels; neither changes the parameter count
+# (spectral norm only adds buffers), so counting skips both.
+_COUNTING_ONLY = False
+
+
+def _init(module: nn.Module) -> nn.Module:
+    if module.weight.is_meta:
+        return module
+    nn.init.xavier_uniform_(module.weight)
+    if module.bias is not None:
+        nn.init.zeros_(module.bias)
+    return module
+
+
+def _sn(module: nn.Module) -> nn.Module:
+    return module if _COUNTING_ONLY else spectral_norm(module)
+
+
+def sn_conv(cin: int, cout: int, kernel: int) -> nn.Module:
+    return _sn(_init(nn.Conv2d(cin, cout, kernel, 1, kernel // 2)))
+
+
+def sn_linear(cin: int, cout: int, bias: bool = True) -> nn.Module:
+    return _sn(_init(nn.Linear(cin, cout, bias=bias)))
+
+
+class SelfAttention(nn.Module):
+    """SAGAN self-attention (theta/phi/g 1x1 convs, 2x2 max-pooled keys/values, learned gate)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        if channels < 8:
+            raise UserError(f"self-attention needs >= 8 channels, got {channels}; raise the base width")
+        self.c8, self.c2 = channels // 8, channels // 2
+        self.theta = sn_conv(channels, self.c8, 1)
+        self.phi = sn_conv(channels, self.c8, 1)
+        self.g = sn_conv(channels, self.c2, 1)
+        self.out = sn_conv(self.c2, channels, 1)
+        self.gate = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, _, h, w = x.shape
+        theta = self.theta(x).reshape(b, self.c8, h * w)
+        phi = F.max_pool2d(self.phi(x), 2).reshape(b, self.c8, h * w // 4)
+        attn = torch.softmax(torch.bmm(theta.transpose(1, 2), phi), dim=-1)  # (b, hw, hw/4)
+        g = F.max_pool2d(self.g(x), 2).reshape(b, self.c2, h * w // 4)
+        o = torch.bmm(g, attn.transpose(1, 2)).reshape(b, self.c2, h, w)
+        return x + self.gate * self.out(o)
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm without affine; per-sample gamma/beta come from the conditioning vector."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.channels = channels
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+
+    def forward(self, x, gamma, beta):
+        out = self.bn(x)
+        return out * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
+
+
+class GenBlock(nn.Module):
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.cbn1 = ConditionalBatchNorm2d(cin)
+        self.conv1 = sn_conv(cin, cout, 3)
+        self.cbn2 = ConditionalBatchNorm2d(cout)
+        self.conv2 = sn_conv(cout, cout, 3)
+        self.shortcut = sn_conv(cin, cout, 1)
+        self.cond_sizes = [cin, cin, cout, cout]  # gamma1, beta1, gamma2, beta2
+
+    def forward(self, x, g1, b1, g2, b2):
+        h = F.interpolate(F.relu(self.cbn1(x, g1, b1)), scale_factor=2, mode="nearest")
+        h = self.conv2(F.relu(self.cbn2(self.conv1(h), g2, b2)))
+        return h + self.shortcut(F.interpolate(x, scale_factor=2, mode="nearest"))
+
+
+class DiscBlock(nn.Module):
+    """Residual D block; ``first`` = SAGAN's optimised first block (no leading ReLU)."""
+
+    def __init__(self, cin: int, cout: int, downsample: bool = True, first: bool = False):
+        super().__init__()
+        self.first, self.downsample = first, downsample
+        self.conv1 = sn_conv(cin, cout, 3)
+        self.conv2 = sn_conv(cout, cout, 3)
+        self.shortcut = sn_conv(cin, cout, 1) if (downsample or cin != cout) else None
+
+    def forward(self, x):
+        h = x if self.first else F.relu(x)
+        h = self.conv2(F.relu(self.conv1(h)))
+        if self.downsample:
+            h = F.avg_pool2d(h, 2)
+        s = x
+        if self.first:  # optimised block: pool, then 1x1
+            s = self.shortcut(F.avg_pool2d(s, 2))
+        elif self.shortcut is not None:
+            s = self.shortcut(s)
+            if self.downsample:
+                s = F.avg_pool2d(s, 2)
+        return h + s
+
+
+def _check_geometry(image_size: int, channels: int) -> int:
+    if image_size < 16 or image_size & (image_size - 1):
+        raise UserError(f"image_size must be a power of two >= 16 (16, 32, 64, 128), got {image_size}")
+    if channels < 1:
+        raise UserError(f"channels must be >= 1, got {channels}")
+    return int(math.log2(image_size // 4))
+
+
+def _attention_resolution(image_size: int) -> int:
+    return min(32, image_size // 2)
+
+
+def _check_t_range(t_range) -> tuple[float, float]:
+    try:
+        t_min, t_max = (float(v) for v in t_range)
+    except (TypeError, ValueError):
+        raise UserError(f"t_range must be (t_min, t_max), got {t_range!r}") from None
+    if not (math.isfinite(t_min) and math.isfinite(t_max) and t_max > t_min):
+        raise UserError(f"t_range must be finite with t_min < t_max, got {t_range!r}")
+    return t_min, t_max
+
+
+class _LabelMixin:
+    """Shared label-domain logic of G and D (the contract's ``labels`` / ``working_range``)."""
+
+    spec: VariantSpec
+    t_range: tuple[float, float]
+
+    def labels(self, temperatures) -> torch.Tensor:
+        """Temperatures (any float tensor/array) -> this variant's label domain."""
+        t = torch.as_tensor(temperatures).reshape(-1)
+        if not torch.is_floating_point(t):
+            t = t.to(torch.float32)
+        t = t.to(torch.float32)
+        kind = self.spec.kind
+        if kind == "cgan":
+            return bin_temperatures(t, self.t_range, self.spec.num_classes)
+        if not torch.isfinite(t).all():
+            raise UserError("temperatures contain NaN or inf")
+        if kind == "ccgan":
+            # the range rounded to float32 like the stored temperatures, so t_min -> 0 and t_max -> 1 exactly
+            t_min, t_max = (float(torch.tensor(v, dtype=torch.float32)) for v in self.t_range)
+            return ((t.to(torch.float64) - t_min) / (t_max - t_min)).clamp(0.0, 1.0).to(torch.float32)
+        return t  # bits: the raw float32 temperature, no normalisation
+
+    def working_range(self) -> tuple[float, float, bool]:
+        kind = self.spec.kind
+        if kind == "cgan":
+            return 0, self.spec.num_classes - 1, True
+        if kind == "ccgan":
+            return 0.0, 1.0, False
+        return 0.0, float(self.t_range[1]), False
+
+
+# --------------------------------------------------------------------------------------------
+# Generator / Discriminator
+# --------------------------------------------------------------------------------------------
+class Generator(_LabelMixin, nn.Module):
+    def __init__(self, spec: VariantSpec, image_size: int, channels: int, z_dim: int, t_range, y2h=None):
+        super().__init__()
+        n = _check_geometry(image_size, channels)
+        if z_dim < 1:
+            raise UserError(f"z_dim must be >= 1, got {z_dim}")
+        self.spec, self.image_size, self.channels, self.z_dim = spec, image_size, channels, int(z_dim)
+        self.t_range = _check_t_range(t_range)
+        widths = [m * channels for m in G_MULTS[-(n + 1):]]
+        self.start_channels = widths[0]
+        self.linear0 = sn_linear(self.z_dim, widths[0] * 16)
+        self.blocks = nn.ModuleList(GenBlock(widths[i], widths[i + 1]) for i in range(n))
+        attn_res = _attention_resolution(image_size)
+        self.attn_after = int(math.log2(attn_res // 4)) - 1  # index of the block producing attn_res
+        self.attention = SelfAttention(widths[self.attn_after + 1])
+        self.bn_out = nn.BatchNorm2d(widths[-1])
+        self.conv_out = sn_conv(widths[-1], 1, 3)
+        self.cond_sizes = [s for blk in self.blocks for s in blk.cond_sizes]
+        n_cond = sum(self.cond_sizes)
+        if spec.kind == "cgan":
+            self.embedding = nn.Embedding(spec.num_classes, CLASS_EMBED_DIM)
+            self.cbn_head = _init(nn.Linear(CLASS_EMBED_DIM, n_cond, bias=False))
+        elif spec.kind == "ccgan":
+            self.embedding = FrozenY2H(y2h)
+            self.cbn_head = _init(nn.Linear(self.embedding.out_features, n_cond, bias=False))
+        else:
+            self.embedding = BitEmbedding(n_cond, spec.g_hidden, spec.fmt)
+            self.cbn_head = None
+
+    def embed(self, labels: torch.Tensor) -> torch.Tensor:
+        """(B,) labels in the variant's domain -> (B, E) conditioning vector (activity probe)."""
+        return self.embedding(labels)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        e = self.embed(labels)
+        cond = self.cbn_head(e) if self.cbn_head is not None else e
+        parts = torch.split(cond, self.cond_sizes, dim=1)
+        h = self.linear0(z).reshape(z.shape[0], self.start_channels, 4, 4)
+        for i, blk in enumerate(self.blocks):
+            h = blk(h, *parts[4 * i : 4 * i + 4])
+            if i == self.attn_after:
+                h = self.attention(h)
+        return torch.tanh(self.conv_out(F.relu(self.bn_out(h))))
+
+
+class Discriminator(_LabelMixin, nn.Module):
+    def __init__(self, spec: VariantSpec, image_size: int, channels: int, t_range, y2h=None):
+        super().__init__()
+        n = _check_geometry(image_size, channels)
+        self.spec, self.image_size, self.channels = spec, image_size, channels
+        self.t_range = _check_t_range(t_range)
+        if spec.kind == "cgan":
+            self.embedding = LookupPlane(spec.num_classes, image_size)
+        elif spec.kind == "ccgan":
+            self.embedding = FrozenY2H(y2h)
+        else:
+            self.embedding = BitPlane(image_size, spec.d_hidden, spec.fmt)
+        self.uses_plane = spec.kind != "ccgan"
+        widths = [m * channels for m in D_MULTS[:n]]
+        cin = 2 if self.uses_plane else 1
+        blocks = [DiscBlock(cin, widths[0], first=True)]
+        blocks += [DiscBlock(widths[i - 1], widths[i]) for i in range(1, n)]
+        blocks.append(DiscBlock(widths[-1], widths[-1], downsample=False))
+        self.blocks = nn.ModuleList(blocks)
+        self.attn_after = int(math.log2(image_size // _attention_resolution(image_size))) - 1
+        self.attention = SelfAttention(widths[self.attn_after])
+        self.features = widths[-1] * 16
+        self.linear_out = sn_linear(self.features, 1)
+        self.projection = None
+        if not self.uses_plane:
+            self.projection = sn_linear(self.embedding.out_features, self.features, bias=False)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        e = self.embedding(labels)
+        h = torch.cat([x, e.to(x.dtype)], dim=1) if self.uses_plane else x
+        for i, blk in enumerate(self.blocks):
+            h = blk(h)
+            if i == self.attn_after:
+                h = self.attention(h)
+        h = F.relu(h).reshape(h.shape[0], -1)
+        out = self.linear_out(h).reshape(-1)
+        if self.projection is not None:
+            out = out + (h * self.projection(e)).sum(dim=1)
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+def build_generator(variant: str, image_size: int, channels: int, z_dim: int, t_range, y2h=None) -> Generator:
+    """Generator of ``variant`` (for ccgan ``y2h`` = the pretrained y2h MLP, frozen here)."""
+    return Generator(variant_spec(variant), int(image_size), int(channels), int(z_dim), t_range, y2h)
+
+
+def build_discriminator(variant: str, image_size: int, channels: int, t_range, y2h=None) -> Discriminator:
+    """Discriminator of ``variant`` (for ccgan ``y2h`` may be the very object given to G)."""
+    return Discriminator(variant_spec(variant), int(image_size), int(channels), t_range, y2h)
+
+
+def _numel(module: nn.Module | None) -> int:
+    return 0 if module is None else sum(p.numel() for p in module.parameters())
+
+
+def count_parameters(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int,
+                     embed_dim: int = 128) -> dict[str, int]:
+    """Table 1 counts: gen / disc without embedding, embed_g / embed_d (ccgan: the y2h MLP;
+    the ResNet34 regressor is reported separately as ``regressor``). Built on the meta device:
+    no memory, milliseconds."""
+    from bcgan.ccgan import build_regressor, build_y2h
+
+    global _COUNTING_ONLY
+    _COUNTING_ONLY = True
+    try:
+        return _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, build_regressor, build_y2h)
+    finally:
+        _COUNTING_ONLY = False
+
+
+def _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, build_regressor, build_y2h):
+    with torch.device("meta"):
+        y2h = build_y2h(embed_dim) if variant_spec(variant).kind == "ccgan" else None
+        g = build_generator(variant, image_size, g_channels, z_dim, (0.0, 1.0), y2h=y2h)
+        d = build_discriminator(variant, image_size, d_channels, (0.0, 1.0), y2h=y2h)
+        counts = {
+            "gen": _numel(g) - _numel(g.embedding),
+            "disc": _numel(d) - _numel(d.embedding),
+            "embed_g": _numel(g.embedding),
+            "embed_d": _numel(d.embedding),
+            "regressor": _numel(build_regressor(image_size, embed_dim)) if y2h is not None else 0,
+        }
+    return counts

@@ -1,0 +1,110 @@
+# Ising dataset stage (paper Appendix A): Metropolis shards, manifest, magnetization table, Fig 7.
+
+
+rule ising_shard:
+    output:
+        f"{RESULTS}/data/shard_{{i}}.h5",
+    log:
+        f"{LOGS}/ising_shard_{{i}}.log",
+    benchmark:
+        f"{BENCHMARKS}/ising_shard_{{i}}.tsv"
+    params:
+        size=DATA["size"],
+        steps=steps_option(),
+        seed=CFG["seed"],
+        t_min=DATA["t_min"],
+        t_max=DATA["t_max"],
+        first=lambda w: int(w.i) * DATA["shard_size"],
+        n_images=shard_count,
+    threads: 4
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
+        " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule ising_heldout:
+    """Images never used for training (global indices after the training set), to measure the PSD response model."""
+    output:
+        f"{RESULTS}/data/heldout.h5",
+    log:
+        f"{LOGS}/ising_heldout.log",
+    benchmark:
+        f"{BENCHMARKS}/ising_heldout.tsv"
+    params:
+        size=DATA["size"],
+        steps=steps_option(),
+        seed=CFG["seed"],
+        t_min=DATA["t_min"],
+        t_max=DATA["t_max"],
+        first=DATA["n_images"],
+        n_images=DATA["heldout_images"],
+    threads: 4
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
+        " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule dataset_manifest:
+    input:
+        shard_paths(),
+    output:
+        f"{RESULTS}/data/manifest.json",
+    log:
+        f"{LOGS}/dataset_manifest.log",
+    benchmark:
+        f"{BENCHMARKS}/dataset_manifest.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "bcgan dataset manifest {input} --out {output} > {log} 2>&1"
+
+
+rule magnetization_table:
+    input:
+        shard_paths(),
+    output:
+        f"{RESULTS}/data/magnetization.csv",
+    log:
+        f"{LOGS}/magnetization_table.log",
+    benchmark:
+        f"{BENCHMARKS}/magnetization_table.tsv"
+    params:
+        bins=CFG["figures"]["magnetization_bins"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "bcgan dataset magnetization {input} --bins {params.bins} --out {output} > {log} 2>&1"
+
+
+rule fig7:
+    input:
+        table=f"{RESULTS}/data/magnetization.csv",
+        shards=shard_paths(),
+    output:
+        pdf=f"{RESULTS}/figures/fig7_magnetization.pdf",
+        png=report(f"{RESULTS}/figures/fig7_magnetization.png", caption="../report/fig7.rst", category="Data"),
+    log:
+        f"{LOGS}/fig7.log",
+    benchmark:
+        f"{BENCHMARKS}/fig7.tsv"
+    params:
+        temperatures=" ".join(map(str, CFG["figures"]["example_temperatures"])),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig7 --magnetization {input.table} --shards {input.shards}"
+        " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

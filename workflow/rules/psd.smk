@@ -1,0 +1,83 @@
+# PSD evaluation stage (paper §3, Fig 2): per-image spectra of the training set, the temperature
+# response model, its own accuracy on held-out images (the floor for every GAN), Fig 2.
+
+
+rule psd_train_table:
+    input:
+        shard_paths(),
+    output:
+        f"{RESULTS}/psd/train_psd.csv",
+    log:
+        f"{LOGS}/psd_train_table.log",
+    benchmark:
+        f"{BENCHMARKS}/psd_train_table.tsv"
+    params:
+        options=psd_options(),
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan psd table {input} {params.options} --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule psd_response:
+    input:
+        shard_paths(),
+    output:
+        f"{RESULTS}/psd/response.json",
+    log:
+        f"{LOGS}/psd_response.log",
+    benchmark:
+        f"{BENCHMARKS}/psd_response.tsv"
+    params:
+        options=psd_options(),
+        n_bins=CFG["psd"]["n_bins"],
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan psd fit-response {input} {params.options} --n-bins {params.n_bins} --threads {threads}"
+        " --out {output} > {log} 2>&1"
+
+
+rule psd_accuracy:
+    input:
+        response=f"{RESULTS}/psd/response.json",
+        heldout=f"{RESULTS}/data/heldout.h5",
+    output:
+        report(f"{RESULTS}/psd/accuracy.csv", caption="../report/psd_accuracy.rst", category="PSD"),
+    log:
+        f"{LOGS}/psd_accuracy.log",
+    benchmark:
+        f"{BENCHMARKS}/psd_accuracy.tsv"
+    params:
+        near=CFG["psd"]["near_tc"],
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan psd accuracy --response {input.response} --heldout {input.heldout} --near-frac {params.near}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule fig2:
+    input:
+        table=f"{RESULTS}/psd/train_psd.csv",
+        response=f"{RESULTS}/psd/response.json",
+    output:
+        pdf=f"{RESULTS}/figures/fig2_response.pdf",
+        png=report(f"{RESULTS}/figures/fig2_response.png", caption="../report/fig2.rst", category="PSD"),
+    log:
+        f"{LOGS}/fig2.log",
+    benchmark:
+        f"{BENCHMARKS}/fig2.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig2 --table {input.table} --response {input.response}"
+        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"

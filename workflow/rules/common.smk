@@ -10,6 +10,10 @@ try:
 except UserError as error:
     sys.exit(f"error: {error}")
 
+# Rules call `python -m bcgan`; putting the package on PYTHONPATH lets jobs run in the per-family
+# conda environments of envs/ (--software-deployment-method conda), which hold third-party packages only.
+shell.prefix(f"export PYTHONPATH='{workflow.basedir}/workflow'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
+
 PRESET = CFG["preset"]
 RESULTS = f"results/{PRESET}"
 LOGS = f"{RESULTS}/logs"
@@ -52,3 +56,21 @@ def psd_options():
     psd = CFG["psd"]
     names = {"k_min": "--k-min", "k_max": "--k-max", "power_floor": "--power-floor"}
     return " ".join(f"{flag} {psd[key]}" for key, flag in names.items() if psd[key] is not None)
+
+
+VARIANTS = CFG["models"]["variants"]
+
+
+def g_channels(variant):
+    widths = CFG["models"]["g_channels"]
+    return widths.get(variant, widths["default"])
+
+
+def d_channels(variant):
+    widths = CFG["models"]["d_channels"]
+    return widths.get(variant, widths["default"])
+
+
+def t_range():
+    """The dataset's temperature range: CGAN bins and CcGAN normalisation are defined over it."""
+    return f"{DATA['t_min']} {DATA['t_max']}"

@@ -16,12 +16,14 @@ rule ising_shard:
         t_max=DATA["t_max"],
         first=lambda w: int(w.i) * DATA["shard_size"],
         n_images=shard_count,
+    conda:
+        "../../envs/data.yaml"
     threads: 4
     resources:
         mem_mb=1000,
         runtime=30,
     shell:
-        "bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
+        "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
         " --threads {threads} --out {output} > {log} 2>&1"
 
@@ -42,12 +44,14 @@ rule ising_heldout:
         t_max=DATA["t_max"],
         first=DATA["n_images"],
         n_images=DATA["heldout_images"],
+    conda:
+        "../../envs/data.yaml"
     threads: 4
     resources:
         mem_mb=1000,
         runtime=30,
     shell:
-        "bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
+        "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
         " --threads {threads} --out {output} > {log} 2>&1"
 
@@ -61,12 +65,14 @@ rule dataset_manifest:
         f"{LOGS}/dataset_manifest.log",
     benchmark:
         f"{BENCHMARKS}/dataset_manifest.tsv"
+    conda:
+        "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
     shell:
-        "bcgan dataset manifest {input} --out {output} > {log} 2>&1"
+        "python -m bcgan dataset manifest {input} --out {output} > {log} 2>&1"
 
 
 rule magnetization_table:
@@ -80,12 +86,14 @@ rule magnetization_table:
         f"{BENCHMARKS}/magnetization_table.tsv"
     params:
         bins=CFG["figures"]["magnetization_bins"],
+    conda:
+        "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "bcgan dataset magnetization {input} --bins {params.bins} --out {output} > {log} 2>&1"
+        "python -m bcgan dataset magnetization {input} --bins {params.bins} --out {output} > {log} 2>&1"
 
 
 rule fig7:
@@ -101,10 +109,12 @@ rule fig7:
         f"{BENCHMARKS}/fig7.tsv"
     params:
         temperatures=" ".join(map(str, CFG["figures"]["example_temperatures"])),
+    conda:
+        "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig7 --magnetization {input.table} --shards {input.shards}"
+        "python -m bcgan figure fig7 --magnetization {input.table} --shards {input.shards}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

@@ -13,12 +13,14 @@ rule psd_train_table:
         f"{BENCHMARKS}/psd_train_table.tsv"
     params:
         options=psd_options(),
+    conda:
+        "../../envs/evaluation.yaml"
     threads: 2
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan psd table {input} {params.options} --threads {threads} --out {output} > {log} 2>&1"
+        "python -m bcgan psd table {input} {params.options} --threads {threads} --out {output} > {log} 2>&1"
 
 
 rule psd_response:
@@ -33,12 +35,14 @@ rule psd_response:
     params:
         options=psd_options(),
         n_bins=CFG["psd"]["n_bins"],
+    conda:
+        "../../envs/evaluation.yaml"
     threads: 2
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan psd fit-response {input} {params.options} --n-bins {params.n_bins} --threads {threads}"
+        "python -m bcgan psd fit-response {input} {params.options} --n-bins {params.n_bins} --threads {threads}"
         " --out {output} > {log} 2>&1"
 
 
@@ -54,12 +58,14 @@ rule psd_accuracy:
         f"{BENCHMARKS}/psd_accuracy.tsv"
     params:
         near=CFG["psd"]["near_tc"],
+    conda:
+        "../../envs/evaluation.yaml"
     threads: 2
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan psd accuracy --response {input.response} --heldout {input.heldout} --near-frac {params.near}"
+        "python -m bcgan psd accuracy --response {input.response} --heldout {input.heldout} --near-frac {params.near}"
         " --threads {threads} --out {output} > {log} 2>&1"
 
 
@@ -74,10 +80,12 @@ rule fig2:
         f"{LOGS}/fig2.log",
     benchmark:
         f"{BENCHMARKS}/fig2.tsv"
+    conda:
+        "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig2 --table {input.table} --response {input.response}"
+        "python -m bcgan figure fig2 --table {input.table} --response {input.response}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"

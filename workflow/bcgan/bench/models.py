@@ -1,8 +1,9 @@
 """G+D training-step throughput (images/s) per variant: one hinge D step plus one hinge G step.
 
 Prints ONE line of key=value pairs: for each variant and width, ``<variant>_L<L>_c<ch>=<img/s>``
-(images of the batch per full D+G step), plus ``peak_mem_mb_...`` on CUDA. Defaults: smoke width
-(L=16, ch 16) and mini width (L=32, ch 32) on CPU; ``--device cuda --bf16 --channels-last`` for GPU.
+(images of the batch per full D+G step), plus ``peak_mem_mb_...`` on CUDA. Defaults: the image size,
+widths and z of the smoke and mini presets on CPU; ``--presets paper --device cuda --bf16
+--channels-last`` for GPU.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 import torch
 
 from bcgan.ccgan import build_y2h
+from bcgan.config import resolve
 from bcgan.errors import UserError
 from bcgan.losses import hinge_d_loss, hinge_g_loss
 from bcgan.models import VARIANTS, build_discriminator, build_generator
@@ -21,8 +23,7 @@ T_RANGE = (0.05, 4.54)
 
 def add_arguments(parser) -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated variant names")
-    parser.add_argument("--sizes", default="16:16,32:32", help="comma-separated L:channels pairs (default 16:16,32:32)")
-    parser.add_argument("--z-dim", type=int, default=64)
+    parser.add_argument("--presets", default="smoke,mini", help="presets whose L, widths and z to use")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=3, help="timed steps after one warm-up step")
     parser.add_argument("--device", default="cpu")
@@ -48,13 +49,13 @@ def _step(G, D, optG, optD, real, labels, z_dim, device, autocast):
     optG.step()
 
 
-def measure(variant: str, image_size: int, channels: int, z_dim: int, batch: int, steps: int,
+def measure(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int, steps: int,
             device: torch.device, bf16: bool, channels_last: bool, seed: int) -> tuple[float, float]:
     """(images per second, peak CUDA memory in MB or nan) for one variant and width."""
     torch.manual_seed(seed)
     y2h = build_y2h() if variant == "ccgan" else None
-    G = build_generator(variant, image_size, channels, z_dim, T_RANGE, y2h=y2h).to(device)
-    D = build_discriminator(variant, image_size, channels, T_RANGE, y2h=y2h).to(device)
+    G = build_generator(variant, image_size, g_channels, z_dim, T_RANGE, y2h=y2h).to(device)
+    D = build_discriminator(variant, image_size, d_channels, T_RANGE, y2h=y2h).to(device)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     G, D = G.to(memory_format=fmt), D.to(memory_format=fmt)
     optG = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
@@ -83,18 +84,19 @@ def run(args) -> int:
         raise UserError("--device cuda requested but CUDA is not available")
     if args.threads:
         torch.set_num_threads(args.threads)
-    try:
-        sizes = [tuple(int(v) for v in s.split(":")) for s in args.sizes.split(",") if s]
-    except ValueError:
-        raise UserError(f"--sizes must look like 16:16,32:32, got {args.sizes!r}") from None
     parts = [f"bench=models device={device.type} bf16={int(args.bf16)} channels_last={int(args.channels_last)} "
-             f"batch={args.batch} steps={args.steps} z_dim={args.z_dim} threads={torch.get_num_threads()}"]
-    for L, ch in sizes:
+             f"batch={args.batch} steps={args.steps} threads={torch.get_num_threads()}"]
+    for preset in (p for p in args.presets.split(",") if p):
+        cfg = resolve({"preset": preset})
+        L, z_dim, widths = cfg["data"]["size"], cfg["models"]["z_dim"], cfg["models"]
         for v in (x for x in args.variants.split(",") if x):
-            ips, peak = measure(v, L, ch, args.z_dim, args.batch, args.steps, device, args.bf16,
+            g_ch = widths["g_channels"].get(v, widths["g_channels"]["default"])
+            d_ch = widths["d_channels"].get(v, widths["d_channels"]["default"])
+            ips, peak = measure(v, L, g_ch, d_ch, z_dim, args.batch, args.steps, device, args.bf16,
                                 args.channels_last, args.seed)
-            parts.append(f"{v}_L{L}_c{ch}={ips:.1f}")
+            key = f"{preset}_{v}_L{L}"
+            parts.append(f"{key}={ips:.1f}")
             if device.type == "cuda":
-                parts.append(f"peak_mem_mb_{v}_L{L}_c{ch}={peak:.0f}")
+                parts.append(f"peak_mem_mb_{key}={peak:.0f}")
     print(" ".join(parts), flush=True)
     return 0

@@ -1,0 +1,222 @@
+"""The workflow on a real SLURM (slurmctld + slurmd on localhost) through workflow/profiles/slurm.
+
+Why: the cluster layer is only worth something if a real scheduler accepts
+the rules' resource requests, runs every job, and the results equal a local
+run.  Needs root and the slurm-wlm/munge binaries (`.ci/slurm-setup`); where
+they are missing the module is skipped with the reason printed, never silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from slurm.cluster import LocalSlurm, skip_reason  # noqa: E402
+
+_REASON = skip_reason()
+if _REASON:
+    print(f"SKIP tests/test_slurm.py: {_REASON}", file=sys.stderr)
+    pytest.skip(_REASON, allow_module_level=True)
+
+from slurm.harness import job_logs, outputs_by_slurm_job, run_profile, slurm_states, submitted_job_ids  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalSlurm() as c:
+        yield c
+
+
+# ------------------------------------------------------------------ comparison
+def _h5_content(path: Path) -> dict:
+    """Datasets (dtype, shape, bytes) and attributes of an HDF5 file; header timestamps excluded."""
+    import h5py
+
+    content = {}
+    with h5py.File(path, "r") as f:
+        content["/"] = sorted((k, repr(v)) for k, v in f.attrs.items())
+
+        def visit(name, obj):
+            attrs = sorted((k, repr(v)) for k, v in obj.attrs.items())
+            if isinstance(obj, h5py.Dataset):
+                data = obj[()]
+                content[name] = (str(obj.dtype), obj.shape, data.tobytes() if hasattr(data, "tobytes") else data,
+                                 attrs)
+            else:
+                content[name] = attrs
+
+        f.visititems(visit)
+    return content
+
+
+_PDF_VOLATILE = re.compile(rb"/(CreationDate|ModDate) \(D:[^)]*\)")
+
+
+def _differs(a: Path, b: Path) -> str | None:
+    """None if a and b hold the same deterministic content, else what differs."""
+    if a.suffix == ".h5":
+        return None if _h5_content(a) == _h5_content(b) else "HDF5 datasets/attributes differ"
+    da, db = a.read_bytes(), b.read_bytes()
+    if a.suffix == ".pdf":
+        da, db = _PDF_VOLATILE.sub(b"", da), _PDF_VOLATILE.sub(b"", db)
+    return None if da == db else f"bytes differ ({len(da)} vs {len(db)} bytes)"
+
+
+# Files whose content is about the run, not the science: timings and log text.
+_RUN_SPECIFIC = ("logs", "benchmarks")
+
+
+def _result_files(root: Path) -> dict[str, Path]:
+    base = root / "results"
+    return {str(p.relative_to(root)): p for p in base.rglob("*") if p.is_file()}
+
+
+# ------------------------------------------------------------------ the real workflow
+def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, smoke_run, tmp_path):
+    import shutil
+
+    from conftest import WORKFLOW_FILES
+
+    # the very workflow files the local run used (the checkout may change meanwhile), no results
+    workdir = tmp_path / "slurm"
+    for name in WORKFLOW_FILES:
+        src, dst = smoke_run / name, workdir / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+    proc = run_profile(cluster, workdir, "--config", "preset=smoke")
+    print(f"smoke preset under SLURM: {proc.elapsed:.1f} s", file=sys.stderr)
+
+    # every SLURM job the executor announced ended COMPLETED
+    ids = submitted_job_ids(proc.stdout + proc.stderr)
+    assert ids, "no job was submitted to SLURM"
+    states = slurm_states(cluster)
+    assert {i: states.get(i) for i in ids} == {i: "COMPLETED" for i in ids}
+    assert set(job_logs(workdir)) == set(ids), "a SLURM job without a log, or a log without a job"
+
+    # every science output was produced by a COMPLETED SLURM job
+    produced = outputs_by_slurm_job(cluster, workdir)
+    slurm_files = _result_files(workdir)
+    science = {rel for rel in slurm_files if not any(f"/{d}/" in rel for d in _RUN_SPECIFIC)}
+    assert science, "the smoke preset produced no results"
+    orphans = sorted(rel for rel in science if rel not in produced)
+    assert not orphans, f"results not produced by any SLURM job: {orphans}"
+
+    # same files as the local run, same content where outputs are deterministic
+    local_files = _result_files(smoke_run)
+    assert sorted(slurm_files) == sorted(local_files)
+    diffs = {rel: d for rel in sorted(science) if (d := _differs(slurm_files[rel], local_files[rel]))}
+    assert not diffs, f"SLURM and local results differ: {diffs}"
+
+
+# ------------------------------------------------------------------ reliability (stand-in DAGs)
+RETRY_SNAKEFILE = r'''
+rule all:
+    input: "done.txt"
+
+rule flaky:
+    output: "done.txt"
+    threads: 1
+    resources: mem_mb=200, runtime=2
+    shell:
+        "if [ ! -e failed_once.marker ]; then touch failed_once.marker; "
+        "echo 'forced failure (first attempt)' >&2; exit 1; fi; "
+        "echo \"ok from SLURM job $SLURM_JOB_ID\" > {output}"
+'''
+
+
+def test_failed_job_is_retried_and_workflow_completes(cluster, tmp_path):
+    (tmp_path / "Snakefile").write_text(RETRY_SNAKEFILE)
+    proc = run_profile(cluster, tmp_path)
+    ids = submitted_job_ids(proc.stdout + proc.stderr)
+    assert len(ids) == 2, f"expected the failed job and its retry, got SLURM jobs {ids}"
+    states = slurm_states(cluster)
+    assert states[ids[0]] == "FAILED" and states[ids[1]] == "COMPLETED"
+    assert (tmp_path / "done.txt").read_text() == f"ok from SLURM job {ids[1]}\n"
+
+
+KILL_SNAKEFILE = r'''
+rule all:
+    input: "big.txt"
+
+rule slow_writer:
+    """Deliberately NOT atomic: writes half its output, then stalls (first attempt only)."""
+    output: "big.txt"
+    threads: 1
+    resources: mem_mb=200, runtime=5
+    shell:
+        "echo first-half > {output}; "
+        "if [ ! -e stalled.marker ]; then touch stalled.marker; sleep 300; fi; "
+        "echo second-half >> {output}"
+'''
+
+
+def _job_pids(cluster: LocalSlurm, jobid: str) -> list[int]:
+    """PIDs of the processes of one job of this cluster (slurmstepd itself excluded)."""
+    out = subprocess.run(["scontrol", "listpids", jobid], env=cluster.env(), capture_output=True,
+                         text=True, check=True).stdout
+    pids = []
+    for line in out.splitlines()[1:]:
+        fields = line.split()
+        if fields and fields[0].isdigit():
+            pids.append(int(fields[0]))
+    return pids
+
+
+def test_killed_mid_write_is_rerun_not_trusted(cluster, tmp_path):
+    (tmp_path / "Snakefile").write_text(KILL_SNAKEFILE)
+    out = tmp_path / "big.txt"
+    env = cluster.env()
+    from slurm.harness import PROFILE, TEST_CLUSTER_ARGS
+
+    ctl = subprocess.Popen([sys.executable, "-m", "snakemake", "--profile", str(PROFILE), *TEST_CLUSTER_ARGS],
+                           cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.exists() and (tmp_path / "stalled.marker").exists()):
+            assert ctl.poll() is None and time.monotonic() < deadline, "job never started writing"
+            time.sleep(0.5)
+    finally:
+        # the controller dies hard (no cleanup); then the job dies on the node, mid-write
+        os.killpg(ctl.pid, signal.SIGKILL)
+        ctl.wait()
+    jobs = list(job_logs(tmp_path))
+    assert len(jobs) == 1
+    # Simulate a node crash / OOM kill: freeze every process of the job, then SIGKILL them all,
+    # so no layer gets the chance to clean up.  (`scancel` alone is gentler: the snakemake inside
+    # the job sees its step fail and deletes the partial output itself.)
+    pids = _job_pids(cluster, jobs[0])
+    assert pids, "no process of the SLURM job found"
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 30
+    while slurm_states(cluster).get(jobs[0]) not in ("CANCELLED", "FAILED", "COMPLETED"):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert out.read_text() == "first-half\n", "expected a partial output left behind"
+
+    # snakemake recorded the output as incomplete: without rerun-incomplete it refuses to go on ...
+    plain = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert plain.returncode != 0 and "IncompleteFilesException" in plain.stdout + plain.stderr
+    assert "big.txt" in (plain.stdout + plain.stderr).split("Incomplete files:")[-1]
+    # ... and the profile (rerun-incomplete: true) recomputes it; the hard-killed controller left
+    # its lock behind, which `--unlock` clears (README: after a crash of the submitting process).
+    run_profile(cluster, tmp_path, "--unlock")
+    dry = run_profile(cluster, tmp_path, "--dry-run")
+    assert re.search(r"rule slow_writer:\n\s+output: big.txt", dry.stdout)
+    proc = run_profile(cluster, tmp_path)
+    assert len(submitted_job_ids(proc.stdout + proc.stderr)) == 1
+    assert out.read_text() == "first-half\nsecond-half\n"

@@ -1,0 +1,182 @@
+# Embedding analysis stage (paper §4 "Embedding Space Statistics", Figs 5, 6; App. C Figs 10, 11;
+# App. D Fig 9) and the ε-sensitivity of every embedding (beyond the paper).
+ANALYSIS = CFG["analysis"]
+
+
+wildcard_constraints:
+    variant="|".join(VARIANTS),
+
+
+def generator_path(variant):
+    return f"{RESULTS}/models/{variant}/generator.pt"
+
+
+def activity_files(variants):
+    return [f"{RESULTS}/analysis/activity_{v}.h5" for v in variants]
+
+
+rule activity:
+    """Probe G.embed over its working range; per-neuron outputs and the dead-neuron summary."""
+    input:
+        generator_path("{variant}"),
+    output:
+        h5=f"{RESULTS}/analysis/activity_{{variant}}.h5",
+        json=f"{RESULTS}/analysis/activity_{{variant}}.json",
+    log:
+        f"{LOGS}/activity_{{variant}}.log",
+    benchmark:
+        f"{BENCHMARKS}/activity_{{variant}}.tsv"
+    params:
+        points=ANALYSIS["probe_points"],
+        dead_range=ANALYSIS["dead_range"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan analyse activity --generator {input} --points {params.points} --dead-range {params.dead_range}"
+        " --threads {threads} --out {output.h5} --summary {output.json} > {log} 2>&1"
+
+
+rule perturb:
+    """Images at T = Tc + ε (ε = 0 and every configured ε) with fixed, recorded noise."""
+    input:
+        generator_path("{variant}"),
+    output:
+        f"{RESULTS}/analysis/perturbation_{{variant}}.h5",
+    log:
+        f"{LOGS}/perturb_{{variant}}.log",
+    benchmark:
+        f"{BENCHMARKS}/perturb_{{variant}}.tsv"
+    params:
+        epsilons=" ".join(map(str, [0.0, *ANALYSIS["epsilons"]])),
+        rows=ANALYSIS["noise_rows"],
+        seed=CFG["seed"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    shell:
+        "bcgan analyse perturb --generator {input} --epsilons {params.epsilons} --rows {params.rows}"
+        " --seed {params.seed} --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule fig5:
+    input:
+        activity_files(VARIANTS),
+    output:
+        pdf=f"{RESULTS}/figures/fig5_activity.pdf",
+        png=report(f"{RESULTS}/figures/fig5_activity.png", caption="../report/fig5.rst", category="Embeddings"),
+    log:
+        f"{LOGS}/fig5.log",
+    benchmark:
+        f"{BENCHMARKS}/fig5.tsv"
+    params:
+        dead_range=ANALYSIS["dead_range"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig5 --activity {input} --dead-range {params.dead_range}"
+        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule fig10:
+    input:
+        activity_files(["bcgan", "ccgan"]),
+    output:
+        pdf=f"{RESULTS}/figures/fig10_activity_full.pdf",
+        png=report(f"{RESULTS}/figures/fig10_activity_full.png", caption="../report/fig10.rst",
+                   category="Embeddings"),
+    log:
+        f"{LOGS}/fig10.log",
+    benchmark:
+        f"{BENCHMARKS}/fig10.tsv"
+    params:
+        dead_range=ANALYSIS["dead_range"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig10 --activity {input} --dead-range {params.dead_range}"
+        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule fig11:
+    input:
+        activity_files(["cgan64", "cgan256"]),
+    output:
+        pdf=f"{RESULTS}/figures/fig11_cgan_lookup.pdf",
+        png=report(f"{RESULTS}/figures/fig11_cgan_lookup.png", caption="../report/fig11.rst",
+                   category="Embeddings"),
+    log:
+        f"{LOGS}/fig11.log",
+    benchmark:
+        f"{BENCHMARKS}/fig11.tsv"
+    params:
+        dead_range=ANALYSIS["dead_range"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig11 --activity {input} --dead-range {params.dead_range}"
+        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule fig6:
+    input:
+        f"{RESULTS}/analysis/perturbation_bcgan.h5",
+    output:
+        pdf=f"{RESULTS}/figures/fig6_epsilon.pdf",
+        png=report(f"{RESULTS}/figures/fig6_epsilon.png", caption="../report/fig6.rst", category="Label sensitivity"),
+    log:
+        f"{LOGS}/fig6.log",
+    benchmark:
+        f"{BENCHMARKS}/fig6.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig6 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule fig9:
+    input:
+        f"{RESULTS}/analysis/perturbation_bcgan.h5",
+    output:
+        pdf=f"{RESULTS}/figures/fig9_epsilon_noise.pdf",
+        png=report(f"{RESULTS}/figures/fig9_epsilon_noise.png", caption="../report/fig9.rst",
+                   category="Label sensitivity"),
+    log:
+        f"{LOGS}/fig9.log",
+    benchmark:
+        f"{BENCHMARKS}/fig9.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan figure fig9 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule epsilon_sensitivity:
+    input:
+        [f"{RESULTS}/analysis/perturbation_{v}.h5" for v in VARIANTS],
+    output:
+        pdf=f"{RESULTS}/figures/epsilon_sensitivity.pdf",
+        png=report(f"{RESULTS}/figures/epsilon_sensitivity.png", caption="../report/epsilon_sensitivity.rst",
+                   category="Label sensitivity"),
+    log:
+        f"{LOGS}/epsilon_sensitivity.log",
+    benchmark:
+        f"{BENCHMARKS}/epsilon_sensitivity.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "bcgan analyse sensitivity-figure {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

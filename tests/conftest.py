@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,3 +47,22 @@ def smoke_run(tmp_path_factory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("smoke"))
     snakemake(workdir, "--cores", "2", "--config", "preset=smoke")
     return workdir
+
+
+@pytest.fixture
+def torch_one_thread():
+    """Training tests on one thread: faster on a shared 2-core machine, and reproducible."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def labelled_images(n: int, size: int, t_range, seed: int = 0):
+    """Random 0/255 images whose white fraction is T / t_max: a label a network can learn from the image."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(*t_range, n).astype(np.float32)
+    images = np.where(rng.random((n, size, size)) < (t / t_range[1])[:, None, None], 255, 0).astype(np.uint8)
+    return images, t

@@ -19,7 +19,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ENVS = REPO / "envs"
-FAMILIES = {"data", "evaluation", "torch", "report"}
+FAMILIES = {"data", "evaluation", "torch"}
 # conda-forge names that differ from the PyPI names used in pyproject.toml
 CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib", "snakemake-minimal": "snakemake"}
 # tooling pins that pyproject.toml does not (and should not) list
@@ -87,10 +87,9 @@ def test_env_checker_catches_drift(tmp_path):
 
 def test_families_cover_the_stack():
     """Each family carries the libraries its stage imports."""
-    need = {"data": {"numpy", "numba", "h5py"},
-            "evaluation": {"numpy", "scipy", "matplotlib", "pandas", "h5py"},
-            "torch": {"torch", "numpy", "h5py"},
-            "report": {"snakemake"}}
+    need = {"data": {"numpy", "numba", "h5py", "pandas"},
+            "evaluation": {"numpy", "numba", "scipy", "matplotlib", "pandas", "h5py"},
+            "torch": {"torch", "numpy", "numba", "scipy", "matplotlib", "h5py"}}
     for family, pkgs in need.items():
         missing = pkgs - set(env_pins(ENVS / f"{family}.yaml"))
         assert not missing, f"envs/{family}.yaml lacks {sorted(missing)}"

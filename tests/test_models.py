@@ -1,12 +1,11 @@
 """The SAGAN backbone and its five conditioning variants: shapes, ranges, gradients, counts."""
 
-import math
 
 import pytest
 import torch
 
 from bcgan.ccgan import build_regressor, build_y2h
-from bcgan.cli.params import PAPER_TABLE1, WIDTHS, parameter_table
+from bcgan.cli.params import PAPER_TABLE1, parameter_table, preset_sizes
 from bcgan.errors import UserError
 from bcgan.models import VARIANTS, build_discriminator, build_generator, count_parameters
 
@@ -107,7 +106,7 @@ def _lookup_counts(k, L):
 
 
 def test_parameter_counts_at_paper_widths():
-    rows = {r["variant"]: r for r in parameter_table("paper")}
+    rows = {r["variant"]: r for r in parameter_table(preset_sizes("paper"))}
     # exact values the report gives
     assert rows["ccgan"]["gen"] == 33_483_714 and rows["ccgan"]["disc"] == 40_551_074
     assert rows["ccgan"]["embed_g"] == rows["ccgan"]["embed_d"] == 67_328
@@ -176,4 +175,7 @@ def test_params_cli_writes_csv(tmp_path, capsys):
         assert col in rows[0]
     assert int(rows[0]["gen"]) == 33_483_714
     assert "33.48M/33.48M" in capsys.readouterr().out
-    assert main(["params", "--preset", "smoke", "--g-channels", "8", "--image-size", "16"]) == 0
+    assert main(["params", "--preset", "smoke", "--widths", "bcgan=8:8", "--image-size", "16", "--out", str(out)]) == 0
+    bcgan = {r["variant"]: r for r in csv.DictReader(out.open())}["bcgan"]
+    assert (bcgan["g_channels"], bcgan["d_channels"], bcgan["image_size"]) == ("8", "8", "16")
+    assert main(["params", "--preset", "smoke", "--widths", "nope=1:1"]) == 2

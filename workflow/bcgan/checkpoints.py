@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from bcgan.errors import UserError
-from bcgan.io import atomic_path
+from bcgan.io import save_torch
 from bcgan.models import build_generator
 
 FORMAT = "bcgan-generator/1"
@@ -28,8 +28,7 @@ def save_generator(path: str | Path, generator, **metadata) -> None:
         "state_dict": {k: v.detach().cpu() for k, v in generator.state_dict().items()},
         "metadata": metadata,
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    save_torch(payload, path)
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu"):

@@ -26,3 +26,19 @@ def atomic_path(path: str | os.PathLike):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def save_torch(payload, path: str | os.PathLike) -> None:
+    """``torch.save`` atomically and byte-reproducibly.
+
+    torch.save names the zip's top folder after the file; saving through a buffer gives every file
+    the same folder name, so equal payloads give equal bytes whatever the (temporary) file name.
+    """
+    import io
+
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())

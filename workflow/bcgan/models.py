@@ -366,7 +366,7 @@ def _numel(module: nn.Module | None) -> int:
 
 
 def count_parameters(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int,
-                     embed_dim: int = 128) -> dict[str, int]:
+                     embed_dim: int = 128, regressor_width: int = 64) -> dict[str, int]:
     """Table 1 counts: gen / disc without embedding, embed_g / embed_d (ccgan: the y2h MLP;
     the ResNet34 regressor is reported separately as ``regressor``). Built on the meta device:
     no memory, milliseconds."""
@@ -375,12 +375,14 @@ def count_parameters(variant: str, image_size: int, g_channels: int, d_channels:
     global _COUNTING_ONLY
     _COUNTING_ONLY = True
     try:
-        return _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, build_regressor, build_y2h)
+        return _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, regressor_width,
+                      build_regressor, build_y2h)
     finally:
         _COUNTING_ONLY = False
 
 
-def _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, build_regressor, build_y2h):
+def _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, regressor_width, build_regressor,
+           build_y2h):
     with torch.device("meta"):
         y2h = build_y2h(embed_dim) if variant_spec(variant).kind == "ccgan" else None
         g = build_generator(variant, image_size, g_channels, z_dim, (0.0, 1.0), y2h=y2h)
@@ -390,6 +392,6 @@ def _count(variant, image_size, g_channels, d_channels, z_dim, embed_dim, build_
             "disc": _numel(d) - _numel(d.embedding),
             "embed_g": _numel(g.embedding),
             "embed_d": _numel(d.embedding),
-            "regressor": _numel(build_regressor(image_size, embed_dim)) if y2h is not None else 0,
+            "regressor": _numel(build_regressor(image_size, embed_dim, regressor_width)) if y2h is not None else 0,
         }
     return counts

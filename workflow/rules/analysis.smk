@@ -1,18 +1,5 @@
 # Embedding analysis stage (paper §4 "Embedding Space Statistics", Figs 5, 6; App. C Figs 10, 11;
 # App. D Fig 9) and the ε-sensitivity of every embedding (beyond the paper).
-ANALYSIS = CFG["analysis"]
-
-
-wildcard_constraints:
-    variant="|".join(VARIANTS),
-
-
-def generator_path(variant):
-    return f"{RESULTS}/models/{variant}/generator.pt"
-
-
-def activity_files(variants):
-    return [f"{RESULTS}/analysis/activity_{v}.h5" for v in variants]
 
 
 rule activity:
@@ -29,12 +16,14 @@ rule activity:
     params:
         points=ANALYSIS["probe_points"],
         dead_range=ANALYSIS["dead_range"],
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan analyse activity --generator {input} --points {params.points} --dead-range {params.dead_range}"
+        "python -m bcgan analyse activity --generator {input} --points {params.points} --dead-range {params.dead_range}"
         " --threads {threads} --out {output.h5} --summary {output.json} > {log} 2>&1"
 
 
@@ -52,12 +41,14 @@ rule perturb:
         epsilons=" ".join(map(str, [0.0, *ANALYSIS["epsilons"]])),
         rows=ANALYSIS["noise_rows"],
         seed=CFG["seed"],
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
     shell:
-        "bcgan analyse perturb --generator {input} --epsilons {params.epsilons} --rows {params.rows}"
+        "python -m bcgan analyse perturb --generator {input} --epsilons {params.epsilons} --rows {params.rows}"
         " --seed {params.seed} --threads {threads} --out {output} > {log} 2>&1"
 
 
@@ -73,18 +64,20 @@ rule fig5:
         f"{BENCHMARKS}/fig5.tsv"
     params:
         dead_range=ANALYSIS["dead_range"],
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig5 --activity {input} --dead-range {params.dead_range}"
+        "python -m bcgan figure fig5 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule fig10:
     input:
-        activity_files(["bcgan", "ccgan"]),
+        activity_files(FIG10_VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/fig10_activity_full.pdf",
         png=report(f"{RESULTS}/figures/fig10_activity_full.png", caption="../report/fig10.rst",
@@ -95,18 +88,20 @@ rule fig10:
         f"{BENCHMARKS}/fig10.tsv"
     params:
         dead_range=ANALYSIS["dead_range"],
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig10 --activity {input} --dead-range {params.dead_range}"
+        "python -m bcgan figure fig10 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule fig11:
     input:
-        activity_files(["cgan64", "cgan256"]),
+        activity_files(FIG11_VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/fig11_cgan_lookup.pdf",
         png=report(f"{RESULTS}/figures/fig11_cgan_lookup.png", caption="../report/fig11.rst",
@@ -117,18 +112,20 @@ rule fig11:
         f"{BENCHMARKS}/fig11.tsv"
     params:
         dead_range=ANALYSIS["dead_range"],
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig11 --activity {input} --dead-range {params.dead_range}"
+        "python -m bcgan figure fig11 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule fig6:
     input:
-        f"{RESULTS}/analysis/perturbation_bcgan.h5",
+        perturbation_files(["bcgan"]),
     output:
         pdf=f"{RESULTS}/figures/fig6_epsilon.pdf",
         png=report(f"{RESULTS}/figures/fig6_epsilon.png", caption="../report/fig6.rst", category="Label sensitivity"),
@@ -136,17 +133,19 @@ rule fig6:
         f"{LOGS}/fig6.log",
     benchmark:
         f"{BENCHMARKS}/fig6.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig6 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "python -m bcgan figure fig6 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule fig9:
     input:
-        f"{RESULTS}/analysis/perturbation_bcgan.h5",
+        perturbation_files(["bcgan"]),
     output:
         pdf=f"{RESULTS}/figures/fig9_epsilon_noise.pdf",
         png=report(f"{RESULTS}/figures/fig9_epsilon_noise.png", caption="../report/fig9.rst",
@@ -155,17 +154,19 @@ rule fig9:
         f"{LOGS}/fig9.log",
     benchmark:
         f"{BENCHMARKS}/fig9.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan figure fig9 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "python -m bcgan figure fig9 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule epsilon_sensitivity:
     input:
-        [f"{RESULTS}/analysis/perturbation_{v}.h5" for v in VARIANTS],
+        perturbation_files(VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/epsilon_sensitivity.pdf",
         png=report(f"{RESULTS}/figures/epsilon_sensitivity.png", caption="../report/epsilon_sensitivity.rst",
@@ -174,9 +175,11 @@ rule epsilon_sensitivity:
         f"{LOGS}/epsilon_sensitivity.log",
     benchmark:
         f"{BENCHMARKS}/epsilon_sensitivity.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "bcgan analyse sensitivity-figure {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "python -m bcgan analyse sensitivity-figure {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

@@ -1,4 +1,5 @@
-# Paths and parameters shared by every stage: the resolved config, result paths, rule resources.
+# Paths and parameters shared by every stage: the resolved config, result paths, input functions and
+# the list of final targets. Rules stay thin; all logic that picks files or options lives here.
 import math
 import sys
 
@@ -19,9 +20,22 @@ RESULTS = f"results/{PRESET}"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 DATA = CFG["data"]
+ANALYSIS = CFG["analysis"]
 N_SHARDS = math.ceil(DATA["n_images"] / DATA["shard_size"])
+VARIANTS = CFG["models"]["variants"]
+# Figures that compare particular variants exist only when the preset trains all of them.
+FIG3_VARIANTS = ["ccgan", "bcgan"]
+FIG4_VARIANTS = ["cgan64", "cgan256", "cgan1024"]
+FIG10_VARIANTS = ["bcgan", "ccgan"]
+FIG11_VARIANTS = ["cgan64", "cgan256"]
 
 
+wildcard_constraints:
+    variant="|".join(VARIANTS),
+    i=r"\d+",
+
+
+# --- data ------------------------------------------------------------------------------------------
 def shard_paths():
     return [f"{RESULTS}/data/shard_{i}.h5" for i in range(N_SHARDS)]
 
@@ -36,21 +50,12 @@ def steps_option():
     return "" if DATA["steps"] is None else f"--steps {DATA['steps']}"
 
 
-def figure(name):
-    return [f"{RESULTS}/figures/{name}.pdf", f"{RESULTS}/figures/{name}.png"]
+def t_range():
+    """The dataset's temperature range: CGAN bins and CcGAN normalisation are defined over it."""
+    return f"{DATA['t_min']} {DATA['t_max']}"
 
 
-def final_outputs():
-    """Every target of the chosen preset: what `rule all` builds."""
-    return [
-        f"{RESULTS}/data/manifest.json",
-        f"{RESULTS}/data/magnetization.csv",
-        *figure("fig7_magnetization"),
-        f"{RESULTS}/psd/accuracy.csv",
-        *figure("fig2_response"),
-    ]
-
-
+# --- PSD -------------------------------------------------------------------------------------------
 def psd_options():
     """The PSD convention options shared by every rule that fits spectra (absent = the default)."""
     psd = CFG["psd"]
@@ -58,9 +63,7 @@ def psd_options():
     return " ".join(f"{flag} {psd[key]}" for key, flag in names.items() if psd[key] is not None)
 
 
-VARIANTS = CFG["models"]["variants"]
-
-
+# --- models and training ---------------------------------------------------------------------------
 def g_channels(variant):
     widths = CFG["models"]["g_channels"]
     return widths.get(variant, widths["default"])
@@ -71,6 +74,88 @@ def d_channels(variant):
     return widths.get(variant, widths["default"])
 
 
-def t_range():
-    """The dataset's temperature range: CGAN bins and CcGAN normalisation are defined over it."""
-    return f"{DATA['t_min']} {DATA['t_max']}"
+def generator_path(variant):
+    return f"{RESULTS}/models/{variant}/generator.pt"
+
+
+def train_inputs(wildcards):
+    """Training shards, plus the pretrained y2h for the ccgan variant."""
+    inputs = {"shards": shard_paths()}
+    if wildcards.variant == "ccgan":
+        inputs["y2h"] = f"{RESULTS}/models/ccgan/y2h.pt"
+    return inputs
+
+
+def y2h_option(wildcards, input):
+    return f"--y2h {input.y2h}" if wildcards.variant == "ccgan" else ""
+
+
+def params_options():
+    """`bcgan params` sizes from the config: L, z and each variant's G/D widths."""
+    models = CFG["models"]
+    widths = " ".join(f"{v}={g_channels(v)}:{d_channels(v)}" for v in VARIANTS)
+    return (f"--image-size {DATA['size']} --z-dim {models['z_dim']} --widths {widths}"
+            f" --regressor-width {CFG['ccgan']['regressor_width']} --embed-dim {CFG['ccgan']['embed_dim']}")
+
+
+def train_benchmarks():
+    """Benchmark TSVs of every training job (CcGAN: plus its regressor and y2h pretraining)."""
+    files = [f"{BENCHMARKS}/train_{v}.tsv" for v in VARIANTS]
+    if "ccgan" in VARIANTS:
+        files += [f"{BENCHMARKS}/ccgan_regressor.tsv", f"{BENCHMARKS}/ccgan_y2h.tsv"]
+    return files
+
+
+# --- samples and analysis --------------------------------------------------------------------------
+def samples(variants):
+    return [f"{RESULTS}/samples/{v}.h5" for v in variants]
+
+
+def sample_psd(variants):
+    return [f"{RESULTS}/psd/samples_{v}.csv" for v in variants]
+
+
+def activity_files(variants):
+    return [f"{RESULTS}/analysis/activity_{v}.h5" for v in variants]
+
+
+def perturbation_files(variants):
+    return [f"{RESULTS}/analysis/perturbation_{v}.h5" for v in variants]
+
+
+def example_temperatures():
+    return " ".join(map(str, CFG["figures"]["example_temperatures"]))
+
+
+# --- targets ---------------------------------------------------------------------------------------
+def figure(name):
+    return [f"{RESULTS}/figures/{name}.pdf", f"{RESULTS}/figures/{name}.png"]
+
+
+def trains(variants):
+    return all(v in VARIANTS for v in variants)
+
+
+def final_outputs():
+    """Every target of the chosen preset: what `rule all` builds."""
+    targets = [
+        f"{RESULTS}/data/manifest.json",
+        f"{RESULTS}/data/magnetization.csv",
+        *figure("fig7_magnetization"),
+        f"{RESULTS}/psd/accuracy.csv",
+        *figure("fig2_response"),
+        *[f"{RESULTS}/models/{v}/loss_curve.png" for v in VARIANTS],
+        f"{RESULTS}/tables/table1.csv",
+        f"{RESULTS}/tables/table1.md",
+        f"{RESULTS}/tables/metrics.csv",
+        f"{RESULTS}/tables/metrics.md",
+        *figure("fig5_activity"),
+        *figure("epsilon_sensitivity"),
+    ]
+    optional = {"fig3_ccgan_bcgan": FIG3_VARIANTS, "fig4_cgan": FIG4_VARIANTS, "fig6_epsilon": ["bcgan"],
+                "fig9_epsilon_noise": ["bcgan"], "fig10_activity_full": FIG10_VARIANTS,
+                "fig11_cgan_lookup": FIG11_VARIANTS}
+    for name, variants in optional.items():
+        if trains(variants):
+            targets += figure(name)
+    return targets

@@ -1,20 +1,13 @@
-"""``bcgan figure NAME``: draw one paper figure (modules in bcgan.figures)."""
+"""``bcgan figure NAME``: draw one paper figure (modules ``bcgan.figures.figN_<what>``, NAME = figN)."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import bcgan.figures
+from bcgan.cli import add_plugins, plugin_modules
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("figure", help="draw one figure of the paper (PDF + PNG)")
     sub = parser.add_subparsers(dest="figure", metavar="NAME", required=True)
-    for info in sorted(pkgutil.iter_modules(bcgan.figures.__path__), key=lambda m: m.name):
-        if not info.name.startswith("fig"):
-            continue
-        module = importlib.import_module(f"bcgan.figures.{info.name}")
-        p = sub.add_parser(info.name.split("_")[0], help=(module.__doc__ or "").strip().splitlines()[0])
-        module.add_arguments(p)
-        p.set_defaults(func=module.run)
+    modules = [m for m in plugin_modules(bcgan.figures) if m.startswith("fig")]
+    add_plugins(sub, bcgan.figures, {m.split("_")[0]: m for m in modules})

@@ -4,19 +4,23 @@ Why: parameter counts are part of the paper's result (Table 1). This command bui
 on the meta device (no memory, seconds) and prints / writes Gen, Disc (both WITHOUT their
 embedding, as the paper counts), EmbedG, EmbedD and, for CcGAN, the ResNet34 regressor.
 
-Widths per preset (``WIDTHS``): the paper gives no widths. ``paper`` uses, for CcGAN, the official
-CcGAN SAGAN-128 widths (G and D base 64, z 128), which reproduce the paper's CcGAN Gen exactly, and
-for CGAN/BcGAN base widths G 28 / D 26 (z 128), the widths at which our backbone reproduces the
-paper's CGAN Gen/Disc within 0.2 %. ``smoke`` / ``mini`` use one width for every variant.
+Sizes come from the preset (``models`` and ``ccgan`` sections of presets.yaml), the same values the
+workflow trains with; options override them. The paper gives no widths: ``paper`` uses, for CcGAN,
+the official CcGAN SAGAN-128 widths (G and D base 64, z 128), which reproduce the paper's CcGAN Gen
+exactly, and for CGAN/BcGAN base widths G 28 / D 26 (z 128), the widths at which our backbone
+reproduces the paper's CGAN Gen/Disc within 0.2 %.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+from dataclasses import dataclass, replace
 
+from bcgan.config import presets, resolve
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
+from bcgan.tables import format_count
 from bcgan.models import VARIANTS, count_parameters
 
 log = logging.getLogger(__name__)
@@ -28,13 +32,6 @@ PAPER_TABLE1: dict[str, dict[str, float]] = {
     "cgan256": {"gen": 7.23e6, "disc": 6.36e6, "embed_g": 32.8e3, "embed_d": 4.2e6, "regressor": 0},
     "cgan1024": {"gen": 7.23e6, "disc": 6.36e6, "embed_g": 132e3, "embed_d": 16.8e6, "regressor": 0},
     "bcgan": {"gen": 6.37e6, "disc": 6.57e6, "embed_g": 1.18e6, "embed_d": 308e3, "regressor": 0},
-}
-
-# (image_size, g_channels, d_channels, z_dim) per preset; "default" applies to variants not named.
-WIDTHS: dict[str, dict[str, tuple[int, int, int, int]]] = {
-    "smoke": {"default": (16, 16, 16, 64)},
-    "mini": {"default": (32, 32, 32, 128)},
-    "paper": {"default": (128, 28, 26, 128), "ccgan": (128, 64, 64, 128)},
 }
 
 # One sentence per remaining difference at the paper preset (for the README and Table 1).
@@ -87,40 +84,56 @@ COLUMNS = ["variant", "gen", "disc", "embed_g", "embed_d", "regressor",
            "image_size", "g_channels", "d_channels", "z_dim"]
 
 
-def widths_for(preset: str, variant: str) -> tuple[int, int, int, int]:
-    try:
-        table = WIDTHS[preset]
-    except KeyError:
-        raise UserError(f"unknown preset {preset!r}; known: {', '.join(WIDTHS)}") from None
-    return table.get(variant, table["default"])
+@dataclass(frozen=True)
+class Sizes:
+    """What a parameter count depends on, for one variant."""
+
+    image_size: int
+    g_channels: int
+    d_channels: int
+    z_dim: int
+    embed_dim: int
+    regressor_width: int
 
 
-def parameter_table(preset: str = "paper", image_size=None, g_channels=None, d_channels=None, z_dim=None,
-                    variants=VARIANTS) -> list[dict]:
-    """Rows of ours-vs-paper counts; explicit sizes override the preset for every variant."""
+def preset_sizes(preset: str, variants=VARIANTS) -> dict[str, Sizes]:
+    """Each variant's sizes as the workflow builds it under ``preset``."""
+    cfg = resolve({"preset": preset})
+    models, ccgan = cfg["models"], cfg["ccgan"]
+    return {
+        v: Sizes(cfg["data"]["size"], models["g_channels"].get(v, models["g_channels"]["default"]),
+                 models["d_channels"].get(v, models["d_channels"]["default"]), models["z_dim"],
+                 ccgan["embed_dim"], ccgan["regressor_width"])
+        for v in variants
+    }
+
+
+def parameter_table(sizes: dict[str, Sizes]) -> list[dict]:
+    """Rows of ours-vs-paper counts, one per variant."""
     rows = []
-    for v in variants:
-        L, gc, dc, z = widths_for(preset, v)
-        L, gc, dc, z = (image_size or L, g_channels or gc, d_channels or dc, z_dim or z)
-        ours = count_parameters(v, L, gc, dc, z)
+    for v, s in sizes.items():
+        ours = count_parameters(v, s.image_size, s.g_channels, s.d_channels, s.z_dim, s.embed_dim,
+                                s.regressor_width)
         paper = PAPER_TABLE1.get(v, {})
         row = {"variant": v, **ours}
         for key in ("gen", "disc", "embed_g", "embed_d", "regressor"):
             row[f"paper_{key}"] = paper.get(key, "")
-        row.update(image_size=L, g_channels=gc, d_channels=dc, z_dim=z)
+        row.update(image_size=s.image_size, g_channels=s.g_channels, d_channels=s.d_channels, z_dim=s.z_dim)
         rows.append(row)
     return rows
 
 
-def _fmt(n) -> str:
-    if n == "" or n is None:
-        return "-"
-    n = float(n)
-    if n >= 1e6:
-        return f"{n / 1e6:.2f}M"
-    if n >= 1e3:
-        return f"{n / 1e3:.1f}K"
-    return f"{n:.0f}"
+def parse_widths(items: list[str]) -> dict[str, tuple[int, int]]:
+    """``variant=G:D`` items -> {variant: (G, D)}."""
+    widths = {}
+    for item in items:
+        try:
+            variant, pair = item.split("=")
+            g, d = (int(x) for x in pair.split(":"))
+        except ValueError:
+            raise UserError(f"--widths item {item!r} must look like bcgan=28:26") from None
+        widths[variant] = (g, d)
+    return widths
 
 
 def format_table(rows: list[dict]) -> str:
@@ -128,7 +141,7 @@ def format_table(rows: list[dict]) -> str:
         f"{k:>17}" for k in ("Gen ours/paper", "Disc ours/paper", "EmbedG ours/paper", "EmbedD ours/paper", "ResNet ours/paper"))
     lines = [head]
     for r in rows:
-        cells = [f"{_fmt(r[k])}/{_fmt(r['paper_' + k])}" for k in ("gen", "disc", "embed_g", "embed_d", "regressor")]
+        cells = [f"{format_count(r[k])}/{format_count(r['paper_' + k])}" for k in ("gen", "disc", "embed_g", "embed_d", "regressor")]
         lines.append(f"{r['variant']:<9} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
                      + "  ".join(f"{c:>17}" for c in cells))
     return "\n".join(lines)
@@ -136,18 +149,32 @@ def format_table(rows: list[dict]) -> str:
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("params", help="parameter counts per variant beside the paper's Table 1")
-    p.add_argument("--preset", default="paper", choices=sorted(WIDTHS), help="widths to count (default paper)")
+    p.add_argument("--preset", default="paper", choices=sorted(presets()), help="sizes to count (default paper)")
+    p.add_argument("--variants", nargs="+", help="variants to count (default: the preset's)")
     p.add_argument("--image-size", type=int, help="override L for every variant")
-    p.add_argument("--g-channels", type=int, help="override G base width for every variant")
-    p.add_argument("--d-channels", type=int, help="override D base width for every variant")
     p.add_argument("--z-dim", type=int, help="override z dimension for every variant")
+    p.add_argument("--widths", nargs="+", default=[], metavar="VARIANT=G:D",
+                   help="override G/D base widths of the named variants, e.g. bcgan=28:26")
+    p.add_argument("--embed-dim", type=int, help="override CcGAN's embedding dimension")
+    p.add_argument("--regressor-width", type=int, help="override the ResNet34 regressor's base width")
     p.add_argument("--out", help="also write the table as CSV here")
     p.add_argument("--why", action="store_true", help="print the sentences explaining each difference")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    rows = parameter_table(args.preset, args.image_size, args.g_channels, args.d_channels, args.z_dim)
+    sizes = preset_sizes(args.preset, args.variants or resolve({"preset": args.preset})["models"]["variants"])
+    overrides = {"image_size": args.image_size, "z_dim": args.z_dim, "embed_dim": args.embed_dim,
+                 "regressor_width": args.regressor_width}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    widths = parse_widths(args.widths)
+    unknown = sorted(set(widths) - set(sizes))
+    if unknown:
+        raise UserError(f"--widths names variants not counted: {', '.join(unknown)}")
+    for v in sizes:
+        extra = dict(zip(("g_channels", "d_channels"), widths[v])) if v in widths else {}
+        sizes[v] = replace(sizes[v], **overrides, **extra)
+    rows = parameter_table(sizes)
     print(format_table(rows))
     if args.why:
         for key, sentence in DIFFERENCES.items():

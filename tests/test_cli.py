@@ -1,0 +1,38 @@
+"""The command line: every subcommand is listed, and a job imports only what its command needs."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bcgan.cli import COMMANDS, main
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert f"    {name} " in out
+
+
+@pytest.mark.parametrize("argv, heavy", [
+    (["ising", "--help"], ["torch", "matplotlib", "scipy"]),
+    (["dataset", "manifest", "--help"], ["torch", "matplotlib"]),
+    (["psd", "table", "--help"], ["torch"]),
+    (["figure", "fig7", "--help"], ["torch"]),
+])
+def test_a_command_imports_only_its_own_dependencies(argv, heavy):
+    """Data and evaluation jobs run in conda environments without torch (envs/)."""
+    code = (f"import sys; from bcgan.cli import main\n"
+            f"try: main({argv!r})\nexcept SystemExit: pass\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_user_error_is_one_line_and_exit_code_2(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path / "missing.h5")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "missing.h5" in err[0]

@@ -1,0 +1,175 @@
+"""``bcgan train``: GAN training per variant and CcGAN's label-embedding pretraining.
+
+  bcgan train regressor SHARD.h5 ... --t-range TMIN TMAX --out regressor.pt [--embed-dim 128 --width 64 --epochs 5]
+  bcgan train y2h SHARD.h5 ... --regressor regressor.pt --out y2h.pt [--epochs 500]
+  bcgan train gan SHARD.h5 ... --variant V --t-range TMIN TMAX --g-channels C --d-channels C --z-dim Z
+      --generator generator.pt --losses losses.csv --loss-curve loss_curve.png --checkpoint checkpoint.pt
+      [--y2h y2h.pt (ccgan)] [--epochs 100 --batch-size 200 --lr 1e-4 --betas 0 0.99 --seed S]
+      [--device auto|cpu|cuda --compile --threads N]
+
+A rerun of ``train gan`` with an existing ``--checkpoint`` resumes after its last finished epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import torch
+
+from bcgan.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def _t_range(values) -> tuple[float, float]:
+    try:
+        t_min, t_max = (float(v) for v in values)
+    except ValueError:
+        raise UserError(f"--t-range needs two numbers, got {' '.join(values)}") from None
+    if not t_min < t_max:
+        raise UserError(f"--t-range: t_min {t_min} must be below t_max {t_max}")
+    return t_min, t_max
+
+
+def _common(p, seed_default: int = 0) -> None:
+    p.add_argument("files", nargs="+", type=Path, help="training HDF5 shards")
+    p.add_argument("--seed", type=int, default=seed_default, help="seed of initialisation and data order")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default auto")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--no-progress", action="store_true", help="no tqdm progress bar")
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a GAN variant, or CcGAN's regressor / y2h")
+    sub = parser.add_subparsers(dest="train_command", metavar="SUBCOMMAND", required=True)
+
+    p = sub.add_parser("gan", help="train one GAN variant (resumable)")
+    _common(p)
+    p.add_argument("--variant", required=True, help="ccgan, cgan64, cgan256, cgan1024, bcgan")
+    p.add_argument("--t-range", nargs=2, required=True, metavar=("TMIN", "TMAX"), help="dataset temperature range")
+    p.add_argument("--g-channels", type=int, required=True)
+    p.add_argument("--d-channels", type=int, required=True)
+    p.add_argument("--z-dim", type=int, required=True)
+    p.add_argument("--y2h", type=Path, default=None, help="pretrained y2h.pt (ccgan only)")
+    p.add_argument("--vicinity", choices=("soft", "hard"), default="soft", help="ccgan D loss: SVDL or HVDL")
+    p.add_argument("--kappa-multiplier", type=float, default=1.0, help="ccgan vicinity width multiplier")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--betas", type=float, nargs=2, default=(0.0, 0.99))
+    p.add_argument("--compile", action="store_true", help="torch.compile G and D (CUDA only)")
+    p.add_argument("--generator", type=Path, required=True, help="output generator.pt")
+    p.add_argument("--losses", type=Path, required=True, help="output per-iteration losses CSV")
+    p.add_argument("--loss-curve", type=Path, required=True, help="output loss-curve PNG")
+    p.add_argument("--checkpoint", type=Path, required=True, help="resume checkpoint (kept after the run)")
+    p.set_defaults(func=run_gan)
+
+    p = sub.add_parser("regressor", help="CcGAN: ResNet34 image -> normalised temperature")
+    _common(p)
+    p.add_argument("--t-range", nargs=2, required=True, metavar=("TMIN", "TMAX"), help="label normalisation range")
+    p.add_argument("--embed-dim", type=int, default=128)
+    p.add_argument("--width", type=int, default=64, help="ResNet34 base width (64 = ResNet34 proper)")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--out", type=Path, required=True, help="output regressor.pt")
+    p.set_defaults(func=run_regressor)
+
+    p = sub.add_parser("y2h", help="CcGAN: label -> embedding MLP through the frozen regressor")
+    _common(p)
+    p.add_argument("--regressor", type=Path, required=True, help="regressor.pt of `bcgan train regressor`")
+    p.add_argument("--epochs", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--out", type=Path, required=True, help="output y2h.pt")
+    p.set_defaults(func=run_y2h)
+
+
+def _setup(args):
+    from bcgan.train import resolve_device
+
+    if args.threads is not None:
+        if args.threads < 1:
+            raise UserError(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+    return resolve_device(args.device)
+
+
+def _data(files):
+    from bcgan.shards import read_images
+
+    return read_images(files)
+
+
+def run_gan(args) -> int:
+    from bcgan.checkpoints import save_generator
+    from bcgan.figures.losses import save_loss_curve
+    from bcgan.models import variant_spec
+    from bcgan.train import TrainConfig, train_gan, write_losses_csv
+
+    device = _setup(args)
+    t_range = _t_range(args.t_range)
+    spec = variant_spec(args.variant)
+    y2h = None
+    if spec.kind == "ccgan":
+        if args.y2h is None:
+            raise UserError(f"variant {args.variant} needs --y2h (the pretrained y2h.pt)")
+        from bcgan.pretrain import load_y2h
+
+        y2h, payload = load_y2h(args.y2h)
+        if [round(v, 6) for v in payload["t_range"]] != [round(v, 6) for v in t_range]:
+            raise UserError(f"{args.y2h}: trained for t_range {payload['t_range']}, not {list(t_range)}")
+    elif args.y2h is not None:
+        raise UserError(f"--y2h is only for ccgan, not {args.variant}")
+    images, temps = _data(args.files)
+    cfg = TrainConfig(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
+                      t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                      betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
+                      kappa_multiplier=args.kappa_multiplier)
+    log.info("training %s on %d images of %dx%d on %s", args.variant, len(temps), images.shape[1], images.shape[2], device)
+    G, _, res = train_gan(images, temps, cfg, checkpoint=args.checkpoint, y2h=y2h, device=device,
+                          compile=args.compile, progress=not args.no_progress)
+    # no wall-clock values in the file: the same training gives the same bytes (timings go to the log)
+    save_generator(args.generator, G.cpu(), epochs=res.epochs, iterations=res.iterations, seed=args.seed,
+                   batch_size=args.batch_size, lr=args.lr, betas=list(args.betas), device=str(device))
+    write_losses_csv(args.losses, res.rows)
+    save_loss_curve(args.loss_curve, res.rows, args.variant)
+    log.info("%s done: %d epochs, %d iterations, %.1f s, %.1f images/s", args.variant, res.epochs, res.iterations,
+             res.seconds, res.images_per_s)
+    print(f"variant={args.variant} epochs={res.epochs} iterations={res.iterations} seconds={res.seconds:.2f} "
+          f"images_per_s={res.images_per_s:.1f}")
+    return 0
+
+
+def run_regressor(args) -> int:
+    from bcgan.pretrain import save_regressor, train_regressor
+
+    device = _setup(args)
+    t_range = _t_range(args.t_range)
+    images, temps = _data(args.files)
+    t0 = time.perf_counter()
+    net, losses = train_regressor(images, temps, t_range, embed_dim=args.embed_dim, base_width=args.width,
+                                  epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                                  device=device, progress=not args.no_progress)
+    seconds = time.perf_counter() - t0
+    save_regressor(args.out, net.cpu(), t_range, losses, seconds=seconds, epochs=args.epochs, seed=args.seed)
+    print(f"regressor epochs={args.epochs} mse_first={losses[0]:.6g} mse_last={losses[-1]:.6g} seconds={seconds:.2f}")
+    return 0
+
+
+def run_y2h(args) -> int:
+    from bcgan.pretrain import load_regressor, normalise_labels, save_y2h, train_y2h
+
+    device = _setup(args)
+    regressor, payload = load_regressor(args.regressor)
+    _, temps = _data(args.files)
+    labels = normalise_labels(temps, payload["t_range"])
+    t0 = time.perf_counter()
+    y2h, losses = train_y2h(regressor, labels, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                            seed=args.seed, device=device, progress=not args.no_progress)
+    seconds = time.perf_counter() - t0
+    save_y2h(args.out, y2h.cpu(), payload["t_range"], losses, seconds=seconds, epochs=args.epochs, seed=args.seed)
+    print(f"y2h epochs={args.epochs} mse_first={losses[0]:.6g} mse_last={losses[-1]:.6g} seconds={seconds:.2f}")
+    return 0

@@ -1,0 +1,341 @@
+"""GAN training loop shared by all five variants (SAGAN: one D step then one G step per iteration).
+
+Why one loop: the variants differ only in their conditioning (bcgan.models) and, for CcGAN, in the
+discriminator loss (vicinal, bcgan.losses); everything else -- optimiser, data, logging,
+checkpointing -- must be identical so the comparison of the paper is fair.
+
+Determinism and resume: the dataset order, the noise z and the vicinal draws of epoch ``e`` come
+only from ``(seed, e)`` (a torch.Generator and a numpy Generator seeded with both), so a run that is
+killed and resumed from the checkpoint of the last finished epoch ends bit-identical (on CPU) to an
+uninterrupted one. The checkpoint also holds the global RNG states, for anything that might draw
+from them.
+
+GPU: the dataset sits on the device as uint8 and each batch is converted there; bf16 autocast,
+channels-last memory and optional ``torch.compile`` are switched on by the device alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from bcgan.errors import UserError
+from bcgan.io import atomic_path, save_torch
+from bcgan.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss
+from bcgan.models import build_discriminator, build_generator, variant_spec
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = "bcgan-train-checkpoint/1"
+LOSS_COLUMNS = ["iteration", "epoch", "d_loss", "g_loss", "d_real", "d_fake"]  # no wall clock: reproducible
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers shared with bcgan.pretrain
+# --------------------------------------------------------------------------------------------
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> cuda when available else cpu; 'cuda' without a GPU is a user error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device available (use --device auto or cpu)")
+    if name not in ("cpu", "cuda"):
+        raise UserError(f"--device must be auto, cpu or cuda, got {name!r}")
+    return torch.device(name)
+
+
+def to_float_images(images_u8: torch.Tensor, channels_last: bool = False) -> torch.Tensor:
+    """(B, L, L) uint8 0/255 -> (B, 1, L, L) float32 in [-1, 1] (0 -> -1, 255 -> +1)."""
+    x = images_u8.unsqueeze(1).to(torch.float32) / 127.5 - 1.0
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on CUDA, nothing on CPU (CPU runs stay float32 and bit-reproducible)."""
+    if device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def epoch_seed(seed: int, epoch: int, stream: int = 0) -> int:
+    """A 63-bit seed that depends only on (seed, epoch, stream): the per-epoch randomness."""
+    return int(np.random.SeedSequence([int(seed), int(epoch), int(stream)]).generate_state(1, np.uint64)[0]) >> 1
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (stored in the checkpoint to refuse a foreign resume)."""
+
+    variant: str
+    g_channels: int
+    d_channels: int
+    z_dim: int
+    t_range: tuple[float, float]
+    epochs: int = 100
+    batch_size: int = 200
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.0, 0.99)
+    seed: int = 0
+    vicinity: str = "soft"          # ccgan only: SVDL (soft) or HVDL (hard)
+    kappa_multiplier: float = 1.0   # ccgan only
+
+    def identity(self) -> dict:
+        """The fields a resumed run must share with the checkpoint (epochs may grow)."""
+        d = asdict(self)
+        d.pop("epochs")
+        d["t_range"] = [float(v) for v in d["t_range"]]
+        d["betas"] = [float(v) for v in d["betas"]]
+        return d
+
+
+@dataclass
+class TrainResult:
+    epochs: int
+    iterations: int
+    seconds: float
+    images_per_s: float
+    rows: list
+
+
+# --------------------------------------------------------------------------------------------
+# Checkpoint
+# --------------------------------------------------------------------------------------------
+def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: list, cfg: TrainConfig,
+                    np_state: dict | None, seconds: float) -> None:
+    """Everything needed to continue after ``epoch`` finished epochs; written atomically."""
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "config": cfg.identity(),
+        "epoch": int(epoch),
+        "iteration": int(iteration),
+        "seconds": float(seconds),
+        "G": G.state_dict(),
+        "D": D.state_dict(),
+        "opt_g": opt_g.state_dict(),
+        "opt_d": opt_d.state_dict(),
+        "rng_torch": torch.get_rng_state(),
+        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "rng_numpy": np_state,
+        "rng_python": random.getstate(),
+        "rows": rows,
+    }
+    save_torch(payload, path)
+
+
+def load_checkpoint(path, cfg: TrainConfig) -> dict | None:
+    """The checkpoint at ``path`` (None if absent); a foreign or broken one is a UserError."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise UserError(f"{path}: unreadable training checkpoint ({type(exc).__name__}); delete it to restart") from None
+    if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
+        raise UserError(f"{path}: not a bcgan training checkpoint; delete it to restart")
+    if ck["config"] != cfg.identity():
+        diff = sorted(k for k in cfg.identity() if ck["config"].get(k) != cfg.identity()[k])
+        raise UserError(f"{path}: checkpoint was made with different settings ({', '.join(diff)}); delete it to restart")
+    return ck
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------------------------
+def write_losses_csv(path, rows) -> None:
+    """Per-iteration losses; floats written with repr so the file round-trips exactly."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(LOSS_COLUMNS)
+        for r in rows:
+            w.writerow([int(r[0]), int(r[1])] + [repr(float(v)) for v in r[2:]])
+
+
+def read_losses_csv(path) -> list[list]:
+    with open(path, newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        if header != LOSS_COLUMNS:
+            raise UserError(f"{path}: not a losses CSV (columns {header})")
+        return [[int(r[0]), int(r[1])] + [float(v) for v in r[2:]] for r in reader]
+
+
+# --------------------------------------------------------------------------------------------
+# The loop
+# --------------------------------------------------------------------------------------------
+def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None):
+    """One discriminator update; returns (d_loss, real_logits, fake_logits) (detached logits).
+
+    Fakes are G(z, g_labels); D judges real and fake at ``d_labels`` (for ccgan the targets y*,
+    with SVDL/HVDL weights ``vicinal_weights`` = (w_real, w_fake); otherwise the plain hinge loss).
+    """
+    with autocast(x_real.device):
+        with torch.no_grad():
+            x_fake = G(z, g_labels)
+        real_logits = D(x_real, d_labels).float()
+        fake_logits = D(x_fake, d_labels).float()
+        if vicinal_weights is not None:
+            d_loss = vicinal_d_loss(real_logits, fake_logits, *vicinal_weights)
+        else:
+            d_loss = hinge_d_loss(real_logits, fake_logits)
+    opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    opt_d.step()
+    return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+
+def g_step(G, D, opt_g, z, labels):
+    """One generator update with the hinge G loss -mean D(G(z, y), y); returns the loss (detached).
+
+    D's gradients from this step are left in its .grad and cleared by the next d_step.
+    """
+    with autocast(z.device):
+        g_loss = hinge_g_loss(D(G(z, labels), labels).float())
+    opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    opt_g.step()
+    return g_loss.detach()
+
+
+def build_models(cfg: TrainConfig, image_size: int, y2h=None):
+    """G and D initialised from ``cfg.seed`` alone (the same weights in every run of a config)."""
+    torch.manual_seed(cfg.seed)
+    G = build_generator(cfg.variant, image_size, cfg.g_channels, cfg.z_dim, cfg.t_range, y2h=y2h)
+    D = build_discriminator(cfg.variant, image_size, cfg.d_channels, cfg.t_range, y2h=y2h)
+    return G, D
+
+
+def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *, checkpoint=None, y2h=None,
+              device: str | torch.device = "cpu", compile: bool = False, progress: bool = True):
+    """Train G and D; returns (G, D, TrainResult). Resumes from ``checkpoint`` if it exists.
+
+    images uint8 (N, L, L) 0/255; temperatures float32 (N,). ``checkpoint`` is rewritten after
+    every finished epoch whose losses were all finite; a NaN/inf loss raises UserError and leaves
+    the last good checkpoint untouched.
+    """
+    device = torch.device(device) if not isinstance(device, torch.device) else device
+    images = np.ascontiguousarray(images, dtype=np.uint8)
+    temperatures = np.asarray(temperatures, dtype=np.float32).reshape(-1)
+    if images.ndim != 3 or images.shape[0] != temperatures.shape[0]:
+        raise UserError(f"images {images.shape} and temperatures {temperatures.shape} do not match")
+    n, L = images.shape[0], images.shape[1]
+    B = int(cfg.batch_size)
+    if n < B:
+        raise UserError(f"batch_size {B} exceeds the {n} training images")
+    spec = variant_spec(cfg.variant)
+    vicinal = spec.kind == "ccgan"
+
+    G, D = build_models(cfg, L, y2h)
+    cuda = device.type == "cuda"
+    G.to(device)
+    D.to(device)
+    if cuda:
+        G.to(memory_format=torch.channels_last)
+        D.to(memory_format=torch.channels_last)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    # the frozen y2h (ccgan) sits inside G and D with requires_grad False: not optimised
+    opt_g = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
+    opt_d = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
+
+    start_epoch, iteration, rows, prior_seconds = 0, 0, [], 0.0
+    ck = load_checkpoint(checkpoint, cfg) if checkpoint is not None else None
+    if ck is not None:
+        G.load_state_dict(ck["G"])
+        D.load_state_dict(ck["D"])
+        opt_g.load_state_dict(ck["opt_g"])
+        opt_d.load_state_dict(ck["opt_d"])
+        torch.set_rng_state(ck["rng_torch"])
+        if cuda and ck["rng_cuda"]:
+            torch.cuda.set_rng_state_all(ck["rng_cuda"])
+        random.setstate(ck["rng_python"])
+        start_epoch, iteration, rows = ck["epoch"], ck["iteration"], list(ck["rows"])
+        prior_seconds = ck["seconds"]
+        log.info("resuming %s from %s: %d epochs, %d iterations done", cfg.variant, checkpoint, start_epoch, iteration)
+    G_run = torch.compile(G) if (compile and cuda) else G
+    D_run = torch.compile(D) if (compile and cuda) else D
+
+    # data once on the device as uint8; labels once in the variant's domain
+    images_dev = torch.from_numpy(images).to(device)
+    labels_dev = G.labels(torch.from_numpy(temperatures)).to(device)
+    if vicinal:
+        from bcgan.ccgan import vicinity_parameters
+
+        train_y = labels_dev.cpu().numpy().astype(np.float64)
+        sigma, kappa = vicinity_parameters(train_y, cfg.vicinity, cfg.kappa_multiplier)
+        log.info("ccgan vicinity %s: sigma=%.4g kappa=%.4g", cfg.vicinity, sigma, kappa)
+
+    per_epoch = n // B  # drop the last partial batch: BatchNorm and the D loss see full batches
+    G.train()
+    D.train()
+    np_state = None
+    t0 = time.perf_counter()
+    new_iterations = 0
+    for epoch in range(start_epoch, cfg.epochs):
+        gen = torch.Generator(device=device)
+        gen.manual_seed(epoch_seed(cfg.seed, epoch, 0))
+        rng = np.random.default_rng(epoch_seed(cfg.seed, epoch, 1))
+        perm = torch.randperm(n, generator=gen, device=device)
+        epoch_rows = []
+        bar = tqdm(range(per_epoch), desc=f"{cfg.variant} epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
+                   leave=False, dynamic_ncols=True)
+        for i in bar:
+            # ---- labels and real images of this iteration
+            if vicinal:
+                vb = sample_vicinal_batch(train_y, B, sigma, kappa, rng, kind=cfg.vicinity)
+                real = images_dev[torch.from_numpy(vb.real_index).to(device)]
+                d_labels = torch.from_numpy(vb.target_labels).to(device)
+                g_labels = torch.from_numpy(vb.fake_labels).to(device)
+                w_real = torch.from_numpy(vb.real_weights).to(device, torch.float32)
+                w_fake = torch.from_numpy(vb.fake_weights).to(device, torch.float32)
+            else:
+                idx = perm[i * B:(i + 1) * B]
+                real = images_dev[idx]
+                d_labels = g_labels = labels_dev[idx]
+            x_real = to_float_images(real, channels_last=cuda)
+            z_d = torch.randn(B, cfg.z_dim, generator=gen, device=device)
+            z_g = torch.randn(B, cfg.z_dim, generator=gen, device=device)
+            d_loss, real_logits, fake_logits = d_step(G_run, D_run, opt_d, x_real, z_d, g_labels, d_labels,
+                                                      (w_real, w_fake) if vicinal else None)
+            # G step at the D labels: for ccgan the noisy targets y*, as in Ding et al.
+            g_loss = g_step(G_run, D_run, opt_g, z_g, d_labels)
+            # ---- log (the .item() calls are the one sync per iteration)
+            iteration += 1
+            new_iterations += 1
+            values = [d_loss.item(), g_loss.item(), real_logits.mean().item(), fake_logits.mean().item()]
+            if not all(math.isfinite(v) for v in values[:2]):
+                where = f"(last good checkpoint {checkpoint} kept)" if checkpoint is not None else ""
+                raise UserError(f"variant {cfg.variant}: loss became non-finite (d_loss={values[0]}, "
+                                f"g_loss={values[1]}) at epoch {epoch + 1}, iteration {iteration} {where}".rstrip())
+            epoch_rows.append([iteration, epoch + 1, *values])
+            bar.set_postfix(d=f"{values[0]:.3f}", g=f"{values[1]:.3f}")
+        bar.close()
+        rows.extend(epoch_rows)
+        np_state = rng.bit_generator.state
+        seconds = prior_seconds + time.perf_counter() - t0
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, G, D, opt_g, opt_d, epoch + 1, iteration, rows, cfg, np_state, seconds)
+        last = epoch_rows[-1] if epoch_rows else None
+        log.info("%s epoch %d/%d: iteration %d d_loss %.4f g_loss %.4f, %.1f images/s so far", cfg.variant, epoch + 1,
+                 cfg.epochs, iteration, last[2] if last else float("nan"), last[3] if last else float("nan"),
+                 new_iterations * B / max(time.perf_counter() - t0, 1e-9))
+    seconds = prior_seconds + time.perf_counter() - t0
+    run_seconds = time.perf_counter() - t0
+    ips = new_iterations * B / run_seconds if new_iterations and run_seconds > 0 else 0.0
+    G.eval()
+    D.eval()
+    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows)

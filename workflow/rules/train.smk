@@ -1,0 +1,104 @@
+# Training stage (paper Appendix B): CcGAN's label-embedding pretraining (ResNet34 regressor, then
+# the y2h MLP) and one SAGAN training job per variant. The resume checkpoint is a param, not an
+# output: Snakemake deletes the outputs of a failed job, and the checkpoint must survive a kill.
+
+
+rule ccgan_regressor:
+    input:
+        shard_paths(),
+    output:
+        f"{RESULTS}/models/ccgan/regressor.pt",
+    log:
+        f"{LOGS}/ccgan_regressor.log",
+    benchmark:
+        f"{BENCHMARKS}/ccgan_regressor.tsv"
+    params:
+        t_range=t_range(),
+        embed_dim=CFG["ccgan"]["embed_dim"],
+        width=CFG["ccgan"]["regressor_width"],
+        epochs=CFG["ccgan"]["regressor_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=240,
+        gpu=CFG["train"]["gpus"],
+    shell:
+        "python -m bcgan train regressor {input} --t-range {params.t_range} --embed-dim {params.embed_dim}"
+        " --width {params.width} --epochs {params.epochs} --seed {params.seed} --device {params.device}"
+        " --threads {threads} --no-progress --out {output} > {log} 2>&1"
+
+
+rule ccgan_y2h:
+    input:
+        regressor=f"{RESULTS}/models/ccgan/regressor.pt",
+        shards=shard_paths(),
+    output:
+        f"{RESULTS}/models/ccgan/y2h.pt",
+    log:
+        f"{LOGS}/ccgan_y2h.log",
+    benchmark:
+        f"{BENCHMARKS}/ccgan_y2h.tsv"
+    params:
+        epochs=CFG["ccgan"]["y2h_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+        gpu=CFG["train"]["gpus"],
+    shell:
+        "python -m bcgan train y2h {input.shards} --regressor {input.regressor} --epochs {params.epochs}"
+        " --seed {params.seed} --device {params.device} --threads {threads} --no-progress"
+        " --out {output} > {log} 2>&1"
+
+
+rule train:
+    input:
+        unpack(train_inputs),
+    output:
+        generator=f"{RESULTS}/models/{{variant}}/generator.pt",
+        losses=f"{RESULTS}/models/{{variant}}/losses.csv",
+        curve=report(f"{RESULTS}/models/{{variant}}/loss_curve.png", caption="../report/loss_curve.rst",
+                     category="Training", subcategory="{variant}"),
+    log:
+        f"{LOGS}/train_{{variant}}.log",
+    benchmark:
+        f"{BENCHMARKS}/train_{{variant}}.tsv"
+    params:
+        checkpoint=f"{RESULTS}/models/{{variant}}/checkpoint.pt",
+        y2h=y2h_option,
+        t_range=t_range(),
+        g_channels=lambda w: g_channels(w.variant),
+        d_channels=lambda w: d_channels(w.variant),
+        z_dim=CFG["models"]["z_dim"],
+        epochs=CFG["train"]["epochs"],
+        batch_size=CFG["train"]["batch_size"],
+        lr=CFG["train"]["lr"],
+        betas=" ".join(map(str, CFG["train"]["betas"])),
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
+        compile="--compile" if CFG["train"]["compile"] else "",
+        vicinity=CFG["ccgan"]["vicinity"],
+        kappa=CFG["ccgan"]["kappa_multiplier"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=2880,
+        gpu=CFG["train"]["gpus"],
+    shell:
+        "python -m bcgan train gan {input.shards} --variant {wildcards.variant} {params.y2h} --t-range {params.t_range}"
+        " --g-channels {params.g_channels} --d-channels {params.d_channels} --z-dim {params.z_dim}"
+        " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
+        " --seed {params.seed} --device {params.device} {params.compile} --vicinity {params.vicinity}"
+        " --kappa-multiplier {params.kappa} --threads {threads} --no-progress"
+        " --checkpoint {params.checkpoint} --generator {output.generator} --losses {output.losses}"
+        " --loss-curve {output.curve} > {log} 2>&1"

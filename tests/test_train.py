@@ -123,12 +123,24 @@ def test_d_step_lowers_hinge_loss_on_fixed_batch():
     assert d_loss() < before - 1e-3
 
 
-def test_checkpoint_with_other_settings_is_refused(tmp_path):
+@pytest.mark.parametrize("change", ["lr", "data", "fewer epochs"])
+def test_a_stale_checkpoint_is_not_resumed(tmp_path, change):
+    """After a change Snakemake reruns the job: it must train afresh, exactly like a run without checkpoint."""
     images, t = data()
     ck = tmp_path / "ck.pt"
-    train_gan(images, t, cfg(epochs=1), checkpoint=ck, progress=False)
-    with pytest.raises(UserError, match="different settings.*lr"):
-        train_gan(images, t, TrainConfig(**{**cfg(epochs=1).__dict__, "lr": 1e-3}), checkpoint=ck, progress=False)
+    train_gan(images, t, cfg(epochs=2), checkpoint=ck, progress=False)
+    new_cfg, new_images = cfg(epochs=2), images
+    if change == "lr":
+        new_cfg = TrainConfig(**{**cfg(epochs=2).__dict__, "lr": 1e-3})
+    elif change == "data":
+        new_images = 255 - images
+    else:
+        new_cfg = cfg(epochs=1)
+    G_resumed, _, res = train_gan(new_images, t, new_cfg, checkpoint=ck, progress=False)
+    G_fresh, _, _ = train_gan(new_images, t, new_cfg, progress=False)
+    assert res.iterations == new_cfg.epochs * (N // 8)
+    for key, value in G_fresh.state_dict().items():
+        assert torch.equal(value, G_resumed.state_dict()[key]), key
 
 
 def test_cli_trains_and_writes_outputs(tmp_path, capsys):

@@ -27,13 +27,27 @@ def planned_jobs(workdir: Path, override: str = "") -> dict[str, int]:
     return jobs
 
 
+PAPER_FIGURES = ["fig2_response", "fig3_ccgan_bcgan", "fig4_cgan", "fig5_activity", "fig6_epsilon", "fig7_magnetization",
+                 "fig9_epsilon_noise", "fig10_activity_full", "fig11_cgan_lookup", "epsilon_sensitivity"]
+VARIANTS = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan"]
+
+
 def test_smoke_dag_builds_every_target(smoke_run):
     results = smoke_run / "results" / "smoke"
-    for name in ["data/manifest.json", "data/magnetization.csv", "psd/response.json", "psd/accuracy.csv"]:
+    names = ["data/manifest.json", "data/magnetization.csv", "psd/response.json", "psd/accuracy.csv",
+             "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md"]
+    names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "losses.csv", "loss_curve.png")]
+    names += [f"samples/{v}.h5" for v in VARIANTS]
+    names += [f"analysis/activity_{v}.json" for v in VARIANTS]
+    for name in names:
         assert (results / name).stat().st_size > 0, name
-    for fig in ["fig2_response", "fig7_magnetization"]:
+    for fig in PAPER_FIGURES:
         for ext in ("pdf", "png"):
             assert (results / "figures" / f"{fig}.{ext}").stat().st_size > 10_000, (fig, ext)
+    table1 = (results / "tables" / "table1.md").read_text()
+    metrics = (results / "tables" / "metrics.md").read_text()
+    for label in ("CcGAN", "CGAN 64 classes", "CGAN 256 classes", "CGAN 1024 classes", "BcGAN"):
+        assert f"| {label} |" in table1 and f"| {label} |" in metrics
     # every job left a log and a benchmark file
     assert list((results / "logs").glob("ising_shard_*.log"))
     assert list((results / "benchmarks").glob("ising_shard_*.tsv"))
@@ -51,8 +65,16 @@ def test_bad_config_stops_snakemake_with_one_line(smoke_run):
 
 
 def test_changing_a_figure_option_reruns_only_that_figure(smoke_run):
+    jobs = planned_jobs(smoke_run, "figures: {magnetization_bins: 7}")
+    assert set(jobs) - {"all"} == {"magnetization_table", "fig7"}
+    # the example temperatures are shown by the figures with image strips, and by nothing else
     jobs = planned_jobs(smoke_run, "figures: {example_temperatures: [1.0, 3.0]}")
-    assert set(jobs) - {"all"} == {"fig7"}
+    assert set(jobs) - {"all"} == {"fig3", "fig4", "fig7"}
+
+
+def test_changing_a_ccgan_setting_reruns_only_ccgan(smoke_run):
+    jobs = planned_jobs(smoke_run, "ccgan: {kappa_multiplier: 2.0}")
+    assert jobs["train"] == 1 and jobs["sample"] == 1 and "ising_shard" not in jobs
 
 
 def test_changing_the_dataset_reruns_the_data_and_everything_downstream(smoke_run):

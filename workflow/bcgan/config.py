@@ -68,9 +68,20 @@ def validate(cfg: dict) -> None:
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), _key(e.absolute_path)))
     if errors:
         raise UserError(f"config {_one_line(errors[0])}")
-    data = cfg["data"]
+    data, psd = cfg["data"], cfg["psd"]
     if data["t_min"] >= data["t_max"]:
         raise UserError(f"config data.t_min: {data['t_min']} must be below data.t_max ({data['t_max']})")
+    size = data["size"]
+    if size < 16 or size & (size - 1):
+        raise UserError(f"config data.size: {size} not allowed (the GANs need a power of two >= 16, e.g. 16, 32, 64, 128)")
+    k_min = psd["k_min"] or 1
+    k_max = psd["k_max"] or size // 2 - 1
+    if not 1 <= k_min < k_max <= size // 2 - 1:
+        raise UserError(f"config psd.k_min/k_max: {k_min}..{k_max} not allowed (need 1 <= k_min < k_max <= "
+                        f"{size // 2 - 1} = data.size/2 - 1)")
+    if cfg["train"]["batch_size"] > data["n_images"]:
+        raise UserError(f"config train.batch_size: {cfg['train']['batch_size']} exceeds data.n_images "
+                        f"({data['n_images']})")
 
 
 def resolve(user_config: dict) -> dict:

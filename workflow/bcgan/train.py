@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import logging
 import math
 import random
@@ -113,12 +114,26 @@ class TrainResult:
 # --------------------------------------------------------------------------------------------
 # Checkpoint
 # --------------------------------------------------------------------------------------------
+def data_fingerprint(images: np.ndarray, temperatures: np.ndarray, y2h=None) -> str:
+    """SHA-256 of what a run trains on (images, labels, CcGAN's pretrained y2h): a checkpoint of
+    other data must never be resumed, even when every setting is the same."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(images).tobytes())
+    digest.update(np.ascontiguousarray(temperatures).tobytes())
+    if y2h is not None:
+        for key, value in sorted(y2h.state_dict().items()):
+            digest.update(key.encode())
+            digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: list, cfg: TrainConfig,
-                    np_state: dict | None, seconds: float) -> None:
+                    np_state: dict | None, seconds: float, fingerprint: str) -> None:
     """Everything needed to continue after ``epoch`` finished epochs; written atomically."""
     payload = {
         "format": CHECKPOINT_FORMAT,
         "config": cfg.identity(),
+        "data": fingerprint,
         "epoch": int(epoch),
         "iteration": int(iteration),
         "seconds": float(seconds),
@@ -135,8 +150,14 @@ def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: 
     save_torch(payload, path)
 
 
-def load_checkpoint(path, cfg: TrainConfig) -> dict | None:
-    """The checkpoint at ``path`` (None if absent); a foreign or broken one is a UserError."""
+def load_checkpoint(path, cfg: TrainConfig, fingerprint: str) -> dict | None:
+    """The checkpoint at ``path`` if this run may resume from it, else None (train from scratch).
+
+    Resuming needs the same settings (all but ``epochs``), the same data and at most ``cfg.epochs``
+    finished epochs; otherwise the checkpoint is stale (Snakemake reran the job because something
+    changed) and is ignored, to be overwritten after the first new epoch. A file that is not a
+    training checkpoint at all is a UserError.
+    """
     path = Path(path)
     if not path.exists():
         return None
@@ -146,9 +167,14 @@ def load_checkpoint(path, cfg: TrainConfig) -> dict | None:
         raise UserError(f"{path}: unreadable training checkpoint ({type(exc).__name__}); delete it to restart") from None
     if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"{path}: not a bcgan training checkpoint; delete it to restart")
-    if ck["config"] != cfg.identity():
-        diff = sorted(k for k in cfg.identity() if ck["config"].get(k) != cfg.identity()[k])
-        raise UserError(f"{path}: checkpoint was made with different settings ({', '.join(diff)}); delete it to restart")
+    stale = sorted(k for k in cfg.identity() if ck["config"].get(k) != cfg.identity()[k])
+    if ck.get("data") != fingerprint:
+        stale.append("training data")
+    if ck["epoch"] > cfg.epochs:
+        stale.append(f"epochs ({ck['epoch']} done > {cfg.epochs} wanted)")
+    if stale:
+        log.warning("%s: not resuming, the checkpoint differs in %s; training from scratch", path, ", ".join(stale))
+        return None
     return ck
 
 
@@ -253,7 +279,8 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     opt_d = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
 
     start_epoch, iteration, rows, prior_seconds = 0, 0, [], 0.0
-    ck = load_checkpoint(checkpoint, cfg) if checkpoint is not None else None
+    fingerprint = data_fingerprint(images, temperatures, y2h)
+    ck = load_checkpoint(checkpoint, cfg, fingerprint) if checkpoint is not None else None
     if ck is not None:
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
@@ -328,7 +355,8 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         np_state = rng.bit_generator.state
         seconds = prior_seconds + time.perf_counter() - t0
         if checkpoint is not None:
-            save_checkpoint(checkpoint, G, D, opt_g, opt_d, epoch + 1, iteration, rows, cfg, np_state, seconds)
+            save_checkpoint(checkpoint, G, D, opt_g, opt_d, epoch + 1, iteration, rows, cfg, np_state, seconds,
+                            fingerprint)
         last = epoch_rows[-1] if epoch_rows else None
         log.info("%s epoch %d/%d: iteration %d d_loss %.4f g_loss %.4f, %.1f images/s so far", cfg.variant, epoch + 1,
                  cfg.epochs, iteration, last[2] if last else float("nan"), last[3] if last else float("nan"),

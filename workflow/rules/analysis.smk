@@ -20,8 +20,8 @@ rule activity:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("activity"),
+        runtime=runtime("activity"),
     shell:
         "python -m bcgan analyse activity --generator {input} --points {params.points} --dead-range {params.dead_range}"
         " --threads {threads} --out {output.h5} --summary {output.json} > {log} 2>&1"
@@ -45,8 +45,8 @@ rule perturb:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=mem_mb("perturb"),
+        runtime=runtime("perturb"),
     shell:
         "python -m bcgan analyse perturb --generator {input} --epsilons {params.epsilons} --rows {params.rows}"
         " --seed {params.seed} --threads {threads} --out {output} > {log} 2>&1"
@@ -68,8 +68,8 @@ rule fig5:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig5"),
+        runtime=runtime("fig5"),
     shell:
         "python -m bcgan figure fig5 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -92,8 +92,8 @@ rule fig10:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig10"),
+        runtime=runtime("fig10"),
     shell:
         "python -m bcgan figure fig10 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -116,8 +116,8 @@ rule fig11:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig11"),
+        runtime=runtime("fig11"),
     shell:
         "python -m bcgan figure fig11 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -137,8 +137,8 @@ rule fig6:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig6"),
+        runtime=runtime("fig6"),
     shell:
         "python -m bcgan figure fig6 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
@@ -158,8 +158,8 @@ rule fig9:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig9"),
+        runtime=runtime("fig9"),
     shell:
         "python -m bcgan figure fig9 --perturbation {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
@@ -179,7 +179,7 @@ rule epsilon_sensitivity:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("epsilon_sensitivity"),
+        runtime=runtime("epsilon_sensitivity"),
     shell:
         "python -m bcgan analyse sensitivity-figure {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

@@ -2,6 +2,9 @@
 # the list of final targets. Rules stay thin; all logic that picks files or options lives here.
 import math
 import sys
+from pathlib import Path
+
+import yaml
 
 from bcgan.config import resolve
 from bcgan.errors import UserError
@@ -28,6 +31,21 @@ FIG3_VARIANTS = ["ccgan", "bcgan"]
 FIG4_VARIANTS = ["cgan64", "cgan256", "cgan1024"]
 FIG10_VARIANTS = ["bcgan", "ccgan"]
 FIG11_VARIANTS = ["cgan64", "cgan256"]
+
+
+# Memory (MB) and runtime (minutes) per rule, measured from the benchmark files of a run of this preset
+# (`bcgan resources`, see README); rules not measured yet get the defaults.
+RESOURCES_FILE = Path(workflow.basedir) / "workflow" / "resources" / f"{PRESET}.yaml"
+RESOURCES = yaml.safe_load(RESOURCES_FILE.read_text()) if RESOURCES_FILE.exists() else {}
+DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 60}
+
+
+def mem_mb(rule):
+    return RESOURCES.get(rule, {}).get("mem_mb", DEFAULT_RESOURCES["mem_mb"])
+
+
+def runtime(rule):
+    return RESOURCES.get(rule, {}).get("runtime", DEFAULT_RESOURCES["runtime"])
 
 
 wildcard_constraints:
@@ -90,11 +108,18 @@ def y2h_option(wildcards, input):
     return f"--y2h {input.y2h}" if wildcards.variant == "ccgan" else ""
 
 
+def ccgan_options(wildcards):
+    """CcGAN's vicinal-loss settings, for the ccgan job only (changing them reruns nothing else)."""
+    if wildcards.variant != "ccgan":
+        return ""
+    return f"--vicinity {CFG['ccgan']['vicinity']} --kappa-multiplier {CFG['ccgan']['kappa_multiplier']}"
+
+
 def params_options():
     """`bcgan params` sizes from the config: L, z and each variant's G/D widths."""
     models = CFG["models"]
     widths = " ".join(f"{v}={g_channels(v)}:{d_channels(v)}" for v in VARIANTS)
-    return (f"--image-size {DATA['size']} --z-dim {models['z_dim']} --widths {widths}"
+    return (f"--variants {' '.join(VARIANTS)} --image-size {DATA['size']} --z-dim {models['z_dim']} --widths {widths}"
             f" --regressor-width {CFG['ccgan']['regressor_width']} --embed-dim {CFG['ccgan']['embed_dim']}")
 
 

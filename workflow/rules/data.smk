@@ -20,8 +20,8 @@ rule ising_shard:
         "../../envs/data.yaml"
     threads: 4
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=mem_mb("ising_shard"),
+        runtime=runtime("ising_shard"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
@@ -48,8 +48,8 @@ rule ising_heldout:
         "../../envs/data.yaml"
     threads: 4
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=mem_mb("ising_heldout"),
+        runtime=runtime("ising_heldout"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
@@ -69,8 +69,8 @@ rule dataset_manifest:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=10,
+        mem_mb=mem_mb("dataset_manifest"),
+        runtime=runtime("dataset_manifest"),
     shell:
         "python -m bcgan dataset manifest {input} --out {output} > {log} 2>&1"
 
@@ -90,8 +90,8 @@ rule magnetization_table:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=mem_mb("magnetization_table"),
+        runtime=runtime("magnetization_table"),
     shell:
         "python -m bcgan dataset magnetization {input} --bins {params.bins} --out {output} > {log} 2>&1"
 
@@ -108,13 +108,13 @@ rule fig7:
     benchmark:
         f"{BENCHMARKS}/fig7.tsv"
     params:
-        temperatures=" ".join(map(str, CFG["figures"]["example_temperatures"])),
+        temperatures=example_temperatures(),
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig7"),
+        runtime=runtime("fig7"),
     shell:
         "python -m bcgan figure fig7 --magnetization {input.table} --shards {input.shards}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

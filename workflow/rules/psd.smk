@@ -17,8 +17,8 @@ rule psd_train_table:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("psd_train_table"),
+        runtime=runtime("psd_train_table"),
     shell:
         "python -m bcgan psd table {input} {params.options} --threads {threads} --out {output} > {log} 2>&1"
 
@@ -39,8 +39,8 @@ rule psd_response:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("psd_response"),
+        runtime=runtime("psd_response"),
     shell:
         "python -m bcgan psd fit-response {input} {params.options} --n-bins {params.n_bins} --threads {threads}"
         " --out {output} > {log} 2>&1"
@@ -62,8 +62,8 @@ rule psd_accuracy:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("psd_accuracy"),
+        runtime=runtime("psd_accuracy"),
     shell:
         "python -m bcgan psd accuracy --response {input.response} --heldout {input.heldout} --near-frac {params.near}"
         " --threads {threads} --out {output} > {log} 2>&1"
@@ -84,8 +84,8 @@ rule fig2:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("fig2"),
+        runtime=runtime("fig2"),
     shell:
         "python -m bcgan figure fig2 --table {input.table} --response {input.response}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"

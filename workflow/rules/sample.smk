@@ -15,8 +15,8 @@ rule params_table:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=mem_mb("params_table"),
+        runtime=runtime("params_table"),
     shell:
         "python -m bcgan params {params.options} --out {output} > {log} 2>&1"
 
@@ -40,8 +40,8 @@ rule sample:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=mem_mb("sample"),
+        runtime=runtime("sample"),
         gpu=CFG["train"]["gpus"],
     shell:
         "python -m bcgan sample --generator {input} --t-range {params.t_range} --n-temperatures {params.n_temperatures}"
@@ -63,8 +63,8 @@ rule psd_samples:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=mem_mb("psd_samples"),
+        runtime=runtime("psd_samples"),
     shell:
         "python -m bcgan psd table {input.samples} --response {input.response} --threads {threads}"
         " --out {output} > {log} 2>&1"
@@ -88,8 +88,8 @@ rule fig3:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=mem_mb("fig3"),
+        runtime=runtime("fig3"),
     shell:
         "python -m bcgan figure fig3 --samples {input.samples} --psd {input.psd} --response {input.response}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -113,8 +113,8 @@ rule fig4:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=mem_mb("fig4"),
+        runtime=runtime("fig4"),
     shell:
         "python -m bcgan figure fig4 --samples {input.samples} --psd {input.psd} --response {input.response}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -135,8 +135,8 @@ rule table1:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=mem_mb("table1"),
+        runtime=runtime("table1"),
     shell:
         "python -m bcgan table table1 --params {input.params} --benchmarks {input.benchmarks}"
         " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
@@ -163,8 +163,8 @@ rule metrics:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=15,
+        mem_mb=mem_mb("metrics"),
+        runtime=runtime("metrics"),
     shell:
         "python -m bcgan table metrics --samples {input.samples} --psd {input.psd} --response {input.response}"
         " --accuracy {input.accuracy} --heldout {input.heldout} --activity {input.activity}"

@@ -23,8 +23,8 @@ rule ccgan_regressor:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=240,
+        mem_mb=mem_mb("ccgan_regressor"),
+        runtime=runtime("ccgan_regressor"),
         gpu=CFG["train"]["gpus"],
     shell:
         "python -m bcgan train regressor {input} --t-range {params.t_range} --embed-dim {params.embed_dim}"
@@ -50,8 +50,8 @@ rule ccgan_y2h:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=60,
+        mem_mb=mem_mb("ccgan_y2h"),
+        runtime=runtime("ccgan_y2h"),
         gpu=CFG["train"]["gpus"],
     shell:
         "python -m bcgan train y2h {input.shards} --regressor {input.regressor} --epochs {params.epochs}"
@@ -85,20 +85,19 @@ rule train:
         seed=CFG["seed"],
         device=CFG["train"]["device"],
         compile="--compile" if CFG["train"]["compile"] else "",
-        vicinity=CFG["ccgan"]["vicinity"],
-        kappa=CFG["ccgan"]["kappa_multiplier"],
+        ccgan=ccgan_options,
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=2880,
+        mem_mb=mem_mb("train"),
+        runtime=runtime("train"),
         gpu=CFG["train"]["gpus"],
     shell:
         "python -m bcgan train gan {input.shards} --variant {wildcards.variant} {params.y2h} --t-range {params.t_range}"
         " --g-channels {params.g_channels} --d-channels {params.d_channels} --z-dim {params.z_dim}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
-        " --seed {params.seed} --device {params.device} {params.compile} --vicinity {params.vicinity}"
-        " --kappa-multiplier {params.kappa} --threads {threads} --no-progress"
+        " --seed {params.seed} --device {params.device} {params.compile} {params.ccgan}"
+        " --threads {threads} --no-progress"
         " --checkpoint {params.checkpoint} --generator {output.generator} --losses {output.losses}"
         " --loss-curve {output.curve} > {log} 2>&1"

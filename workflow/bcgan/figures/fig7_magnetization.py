@@ -28,7 +28,7 @@ def draw(table: pd.DataFrame, images: np.ndarray, temperatures: np.ndarray, exam
     ax.set_xlabel(r"temperature $T$ [$J/k_B$]")
     ax.set_ylabel(r"magnetization per spin $|m|$")
     ax.set_ylim(-0.03, 1.05)
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="center right", frameon=False)  # the empty region right of Tc
     for i, (image, t_i) in enumerate(zip(examples, example_t)):
         axi = fig.add_subplot(grid[1, i])
         axi.imshow(image, cmap="gray", vmin=0, vmax=255, interpolation="nearest")

@@ -71,6 +71,10 @@ def test_cli_chain_regressor_y2h_ccgan(tmp_path, capsys):
                  "--out", str(tmp_path / "y2h.pt"), *common]) == 0
     y2h, payload = load_y2h(tmp_path / "y2h.pt")
     assert payload["embed_dim"] == 64 and len(payload["losses"]) == 3
+    # the same pretraining gives the same bytes (compared between local and SLURM runs, too)
+    assert main(["train", "y2h", str(shard), "--regressor", str(tmp_path / "regressor.pt"), "--epochs", "3",
+                 "--out", str(tmp_path / "y2h_again.pt"), *common]) == 0
+    assert (tmp_path / "y2h.pt").read_bytes() == (tmp_path / "y2h_again.pt").read_bytes()
     out = tmp_path / "ccgan"
     gan = ["train", "gan", str(shard), "--variant", "ccgan", "--y2h", str(tmp_path / "y2h.pt"), "--g-channels", "8",
            "--d-channels", "8", "--z-dim", "16", "--epochs", "1", "--batch-size", "16",

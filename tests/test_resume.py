@@ -26,7 +26,7 @@ def _workdir(tmp_path, name):
 
 
 def _args(target=TARGET):
-    return ["--cores", "2", "--configfile", "config.yaml", "override.yaml", "--config", "preset=smoke", target]
+    return [target, "--cores", "2", "--configfile", "config.yaml", "override.yaml", "--config", "preset=smoke"]
 
 
 def test_killed_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
@@ -46,7 +46,7 @@ def test_killed_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
     proc.wait()
     assert checkpoint.exists() and not (killed / TARGET).exists()
 
-    snakemake(killed, "--unlock", *_args())
+    snakemake(killed, *_args(), "--unlock")
     snakemake(killed, *_args())
     log = (killed / "results/smoke/logs/train_bcgan.log").read_text()
     assert "resuming bcgan" in log

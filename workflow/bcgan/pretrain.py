@@ -25,7 +25,6 @@ Both files store their build arguments and ``t_range``; ``load_y2h`` rebuilds th
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import torch
@@ -201,13 +200,6 @@ def load_y2h(path, device="cpu"):
     y2h = build_y2h(payload["embed_dim"])
     y2h.load_state_dict(payload["state_dict"])
     return y2h.to(device).eval(), payload
-
-
-def timed(fn, *args, **kwargs):
-    """(result, seconds) -- for the metadata stored with each network."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
 
 
 __all__ = ["normalise_labels", "train_regressor", "save_regressor", "load_regressor", "train_y2h", "save_y2h",

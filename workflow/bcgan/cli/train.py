@@ -154,7 +154,7 @@ def run_regressor(args) -> int:
                                   epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                                   device=device, progress=not args.no_progress)
     seconds = time.perf_counter() - t0
-    save_regressor(args.out, net.cpu(), t_range, losses, seconds=seconds, epochs=args.epochs, seed=args.seed)
+    save_regressor(args.out, net.cpu(), t_range, losses, epochs=args.epochs, seed=args.seed)  # no wall clock: reproducible bytes
     print(f"regressor epochs={args.epochs} mse_first={losses[0]:.6g} mse_last={losses[-1]:.6g} seconds={seconds:.2f}")
     return 0
 
@@ -170,6 +170,6 @@ def run_y2h(args) -> int:
     y2h, losses = train_y2h(regressor, labels, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed, device=device, progress=not args.no_progress)
     seconds = time.perf_counter() - t0
-    save_y2h(args.out, y2h.cpu(), payload["t_range"], losses, seconds=seconds, epochs=args.epochs, seed=args.seed)
+    save_y2h(args.out, y2h.cpu(), payload["t_range"], losses, epochs=args.epochs, seed=args.seed)  # no wall clock
     print(f"y2h epochs={args.epochs} mse_first={losses[0]:.6g} mse_last={losses[-1]:.6g} seconds={seconds:.2f}")
     return 0

@@ -100,3 +100,8 @@ def test_activity_figures_draw(tmp_path):
         assert fig.axes and all(ax.get_ylabel() for ax in fig.axes if ax.get_visible())
     fig = fig5_activity.draw(acts, dead_range=1e-3)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 4
+    # the paper's order: Fig 10 (a) BcGAN, (b) CcGAN; Fig 11 (a) 64, (b) 256 classes
+    assert [ax.get_title().split(":")[0] for ax in fig10_activity_full.draw(acts, dead_range=1e-3).axes] == \
+        ["BcGAN", "CcGAN"]
+    assert [ax.get_title().split(":")[0] for ax in fig11_cgan_lookup.draw(acts, dead_range=1e-3).axes] == \
+        ["CGAN, 64 classes", "CGAN, 256 classes"]

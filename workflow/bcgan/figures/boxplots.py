@@ -82,16 +82,16 @@ def panel_title(act: Activity, dead: np.ndarray, shown: int) -> str:
     return f"{name}: {rng}\ndead {int(dead.sum())}/{dead.size} ({100 * dead.mean():.0f} %), {shown} shown"
 
 
-def sort_activities(acts: list[Activity]) -> list[Activity]:
-    return sorted(acts, key=lambda a: ORDER.index(a.variant) if a.variant in ORDER else len(ORDER))
+def sort_activities(acts: list[Activity], order=ORDER) -> list[Activity]:
+    return sorted(acts, key=lambda a: order.index(a.variant) if a.variant in order else len(order))
 
 
 def draw_activity(acts: list[Activity], *, neurons: int | None, truncated: bool, dead_range: float,
-                  ncols: int, panel_size=(2.4, 2.0), suptitle: str | None = None):
-    """One panel per activity: the first ``neurons`` neurons (None = all). Returns the Figure."""
+                  ncols: int, panel_size=(2.4, 2.0), suptitle: str | None = None, order=ORDER):
+    """One panel per activity, in ``order``: the first ``neurons`` neurons (None = all). Returns the Figure."""
     if not acts:
         raise UserError("no activity files given")
-    acts = sort_activities(acts)
+    acts = sort_activities(acts, order)
     ncols = min(ncols, len(acts))
     nrows = -(-len(acts) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
@@ -110,6 +110,21 @@ def draw_activity(acts: list[Activity], *, neurons: int | None, truncated: bool,
     if suptitle:
         fig.suptitle(suptitle)
     return fig
+
+
+def draw_untruncated(activities, variants: tuple[str, ...], *, dead_range: float):
+    """Every neuron of the given variants, one full-width panel each, in that order (Figs 10, 11)."""
+    acts = [a for a in activities if a.variant in variants]
+    return draw_activity(acts, neurons=None, truncated=False, dead_range=dead_range, ncols=1,
+                         panel_size=(7.0, 2.2), order=variants)
+
+
+def run_untruncated(args, variants: tuple[str, ...]) -> int:
+    from bcgan.figures.style import save_figure
+
+    fig = draw_untruncated(read_all(args.activity, variants), variants, dead_range=args.dead_range)
+    save_figure(fig, args.pdf, args.png)
+    return 0
 
 
 def add_common_arguments(parser) -> None:

@@ -5,17 +5,13 @@ Whiskers to min/max (untruncated); dead neurons (range < dead_range) in red.
 
 from __future__ import annotations
 
-from bcgan.figures.boxplots import add_common_arguments, draw_activity, read_all
-from bcgan.figures.style import save_figure
+from bcgan.figures.boxplots import add_common_arguments, draw_untruncated, run_untruncated
 
 VARIANTS = ("bcgan", "ccgan")
 
 
 def draw(activities, *, dead_range: float):
-    acts = [a for a in activities if a.variant in VARIANTS]
-    acts.sort(key=lambda a: VARIANTS.index(a.variant))
-    return draw_activity(acts, neurons=None, truncated=False, dead_range=dead_range, ncols=1,
-                         panel_size=(7.0, 2.2))
+    return draw_untruncated(activities, VARIANTS, dead_range=dead_range)
 
 
 def add_arguments(parser) -> None:
@@ -23,5 +19,4 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    save_figure(draw(read_all(args.activity, VARIANTS), dead_range=args.dead_range), args.pdf, args.png)
-    return 0
+    return run_untruncated(args, VARIANTS)

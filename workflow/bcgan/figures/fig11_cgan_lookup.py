@@ -5,16 +5,13 @@ Each box is one of the 128 columns of the K x 128 table over all K classes; whis
 
 from __future__ import annotations
 
-from bcgan.figures.boxplots import add_common_arguments, draw_activity, read_all
-from bcgan.figures.style import save_figure
+from bcgan.figures.boxplots import add_common_arguments, draw_untruncated, run_untruncated
 
 VARIANTS = ("cgan64", "cgan256")
 
 
 def draw(activities, *, dead_range: float):
-    acts = [a for a in activities if a.variant in VARIANTS]
-    return draw_activity(acts, neurons=None, truncated=False, dead_range=dead_range, ncols=1,
-                         panel_size=(7.0, 2.2))
+    return draw_untruncated(activities, VARIANTS, dead_range=dead_range)
 
 
 def add_arguments(parser) -> None:
@@ -22,5 +19,4 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    save_figure(draw(read_all(args.activity, VARIANTS), dead_range=args.dead_range), args.pdf, args.png)
-    return 0
+    return run_untruncated(args, VARIANTS)

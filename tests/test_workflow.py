@@ -28,7 +28,8 @@ def planned_jobs(workdir: Path, override: str = "") -> dict[str, int]:
 
 
 PAPER_FIGURES = ["fig2_response", "fig3_ccgan_bcgan", "fig4_cgan", "fig5_activity", "fig6_epsilon", "fig7_magnetization",
-                 "fig9_epsilon_noise", "fig10_activity_full", "fig11_cgan_lookup", "epsilon_sensitivity"]
+                 "fig9_epsilon_noise", "fig10_activity_full", "fig11_cgan_lookup", "epsilon_sensitivity",
+                 "training_progress"]
 VARIANTS = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan"]
 
 
@@ -36,7 +37,8 @@ def test_smoke_dag_builds_every_target(smoke_run):
     results = smoke_run / "results" / "smoke"
     names = ["data/manifest.json", "data/magnetization.csv", "psd/response.json", "psd/accuracy.csv",
              "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md"]
-    names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "losses.csv", "loss_curve.png")]
+    names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "losses.csv", "progress.csv",
+                                                              "loss_curve.png")]
     names += [f"samples/{v}.h5" for v in VARIANTS]
     names += [f"analysis/activity_{v}.json" for v in VARIANTS]
     for name in names:

@@ -22,7 +22,9 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.y
 
 @cache
 def presets() -> dict:
-    return yaml.safe_load(PRESETS_FILE.read_text())
+    """{name: full preset}: each preset of presets.yaml merged over its ``base``."""
+    doc = yaml.safe_load(PRESETS_FILE.read_text())
+    return {name: deep_merge(doc["base"], diff or {}) for name, diff in doc["presets"].items()}
 
 
 @cache

@@ -81,15 +81,17 @@ def split_bits(bits: torch.Tensor, fmt: FloatFormat = FLOAT32) -> tuple[torch.Te
 
 class BitEmbedding(nn.Module):
     """BcGAN embedding (paper Fig. 8): bits -> {sign, exponent, mantissa} -> three Linear ->
-    concat -> tanh -> Linear -> tanh.
+    concat -> tanh -> Linear -> tanh (``final_tanh=False``: no last tanh, an unbounded output).
 
     ``hidden`` = widths of the three first-layer outputs (sign, exponent, mantissa). No
     normalisation anywhere: the raw float label is the input.
     """
 
-    def __init__(self, out_features: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32):
+    def __init__(self, out_features: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32,
+                 final_tanh: bool = True):
         super().__init__()
         self.fmt = fmt
+        self.final_tanh = bool(final_tanh)
         self.out_features = int(out_features)
         hs, he, hm = (int(h) for h in hidden)
         self.sign = nn.Linear(1, hs)
@@ -102,7 +104,8 @@ class BitEmbedding(nn.Module):
         w = self.merge.weight
         s, e, m = s.to(w.dtype), e.to(w.dtype), m.to(w.dtype)
         h = torch.tanh(torch.cat([self.sign(s), self.exponent(e), self.mantissa(m)], dim=1))
-        return torch.tanh(self.merge(h))
+        out = self.merge(h)
+        return torch.tanh(out) if self.final_tanh else out
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,12 +141,28 @@ class LookupPlane(nn.Module):
 
 
 class BitPlane(nn.Module):
-    """BcGAN discriminator conditioning: bit embedding whose output is an L x L plane."""
+    """BcGAN discriminator conditioning: bit embedding whose output is an L x L plane.
 
-    def __init__(self, image_size: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32):
+    ``unit_range`` = (t_min, t_max): rescale the last layer at initialisation so that, over that
+    range, its output before tanh varies with T with unit standard deviation (per pixel, averaged),
+    as much as a ±1 image pixel; with torch's default init it varies by ~0.1 and D starts
+    nearly unconditional.
+    """
+
+    def __init__(self, image_size: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32,
+                 unit_range: tuple[float, float] | None = None):
         super().__init__()
         self.image_size = int(image_size)
         self.embed = BitEmbedding(self.image_size**2, hidden, fmt)
+        if unit_range is not None and not self.embed.merge.weight.is_meta:
+            with torch.no_grad():
+                t = torch.linspace(float(unit_range[0]), float(unit_range[1]), 256)
+                s, e, m = split_bits(float_to_bits(t, fmt), fmt)
+                e_ = self.embed
+                h = torch.tanh(torch.cat([e_.sign(s), e_.exponent(e), e_.mantissa(m)], dim=1))
+                scale = e_.merge(h).std(dim=0).mean()
+                e_.merge.weight.div_(scale)
+                e_.merge.bias.zero_()
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
         return self.embed(labels).reshape(-1, 1, self.image_size, self.image_size)

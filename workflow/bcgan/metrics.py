@@ -13,6 +13,10 @@ Why: Figs 3–4 show *how* each generator fails; these numbers make the comparis
   1 = off by one real per-image standard deviation. It ignores the generated spread on purpose:
   mode collapse is measured by the diversity below, and a mean can be right while T_est is wrong only
   if the spread is wrong, which the temperature error catches.
+* Energy per spin e = −(1/N) Σ_<ij> s_i s_j (J = 1, periodic nearest neighbours, −2 ordered,
+  0 random) and magnetisation per spin m: the Ising observables, compared with real images at the
+  same T. Real data has both signs of m at every T, so the fraction of images with m > 0 should be
+  about one half; a generator that makes only one sign has learnt half the physics.
 * Diversity at fixed T: the mean, over all pairs of images generated at the same T, of the fraction
   of pixels in which the two images disagree, averaged over the grid. Identical images give 0,
   independent random images 0.5. ``flip_invariant=True`` uses min(d, 1 − d) per pair, i.e. an image
@@ -28,7 +32,7 @@ import numpy as np
 from bcgan.errors import UserError
 
 __all__ = ["temperature_errors", "psd_distance", "pairwise_disagreement", "diversity", "nearest_sets",
-           "response_at"]
+           "response_at", "energy_per_spin", "magnetisation"]
 
 
 def temperature_errors(t_cond, t_est, *, tc: float, near_frac: float = 0.1) -> dict:
@@ -145,3 +149,23 @@ def nearest_sets(temperature, targets, size: int) -> tuple[np.ndarray, np.ndarra
         idx.append(near)
         grp.append(np.full(size, k))
     return np.concatenate(idx), np.concatenate(grp)
+
+
+def _spins(images) -> np.ndarray:
+    a = np.asarray(images)
+    if a.ndim != 3:
+        raise UserError(f"images must have shape (n, L, L), got {a.shape}")
+    up = a > 127 if a.dtype == np.uint8 else a > 0
+    return np.where(up, 1.0, -1.0)
+
+
+def energy_per_spin(images) -> np.ndarray:
+    """(n,) nearest-neighbour energy per spin of each image, J = 1 and periodic boundaries (module doc)."""
+    s = _spins(images)
+    bonds = s * np.roll(s, 1, axis=1) + s * np.roll(s, 1, axis=2)
+    return -bonds.mean(axis=(1, 2))
+
+
+def magnetisation(images) -> np.ndarray:
+    """(n,) magnetisation per spin of each image, in [−1, 1]."""
+    return _spins(images).mean(axis=(1, 2))

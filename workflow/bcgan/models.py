@@ -72,6 +72,16 @@ class VariantSpec:
     # widths EmbedG ~ 1.18M and EmbedD ~ 308K (Table 1), see bcgan.cli.params.DIFFERENCES
     g_hidden: tuple[int, int, int] = (16, 128, 128)
     d_hidden: tuple[int, int, int] = (2, 8, 8)
+    # how the bit embedding conditions G and D (README, "Why BcGAN collapsed"): g_out "tanh" = the
+    # MLP's second layer ends in tanh, so every CBN gain lies in (0, 2) and bias in (-1, 1); "linear"
+    # = no final tanh, the second layer is an unbounded linear CBN head as in CGAN / CcGAN (same
+    # parameters). d_cond "plane" = extra L x L input plane, "projection" = projection of a
+    # d_embed_dim bit embedding (as CcGAN's D); d_plane_init "default" = torch's Linear init,
+    # "unit" = scaled so the plane varies with T by O(1), like a ±1 image, instead of ~0.1.
+    g_out: str = "tanh"
+    d_cond: str = "plane"
+    d_plane_init: str = "default"
+    d_embed_dim: int = 128
     notes: str = field(default="", compare=False)
 
 
@@ -88,13 +98,23 @@ VARIANT_SPECS: dict[str, VariantSpec] = {
     )
 }
 VARIANTS: tuple[str, ...] = ("ccgan", "cgan64", "cgan256", "cgan1024", "bcgan")  # the paper's five
+# BcGAN conditioning alternatives, trained only by the ablation (scripts/bcgan-ablation), never by the workflow
+ABLATION_SPECS: dict[str, VariantSpec] = {
+    spec.name: spec
+    for spec in (
+        VariantSpec("bcgan-linear", "bits", g_out="linear"),
+        VariantSpec("bcgan-linear-unitplane", "bits", g_out="linear", d_plane_init="unit"),
+        VariantSpec("bcgan-linear-proj", "bits", g_out="linear", d_cond="projection"),
+        VariantSpec("bcgan-unitplane", "bits", d_plane_init="unit"),
+    )
+}
 
 
 def variant_spec(variant: str) -> VariantSpec:
-    try:
-        return VARIANT_SPECS[variant]
-    except KeyError:
-        raise UserError(f"unknown variant {variant!r}; known: {', '.join(VARIANT_SPECS)}") from None
+    spec = VARIANT_SPECS.get(variant) or ABLATION_SPECS.get(variant)
+    if spec is None:
+        raise UserError(f"unknown variant {variant!r}; known: {', '.join(VARIANT_SPECS)}")
+    return spec
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,6 +225,12 @@ class DiscBlock(nn.Module):
         return h + s
 
 
+def _full_precision(device: torch.device):
+    """Label embeddings always run in float32, also under bf16 autocast: bf16 has 8 mantissa bits,
+    so neighbouring labels (CcGAN's 0.700 and 0.704, BcGAN's low mantissa bits) would collapse."""
+    return torch.autocast(device_type=device.type, enabled=False)
+
+
 def _check_geometry(image_size: int, channels: int) -> int:
     if image_size < 16 or image_size & (image_size - 1):
         raise UserError(f"image_size must be a power of two >= 16 (16, 32, 64, 128), got {image_size}")
@@ -288,16 +314,21 @@ class Generator(_LabelMixin, nn.Module):
             self.embedding = FrozenY2H(y2h)
             self.cbn_head = _init(nn.Linear(self.embedding.out_features, n_cond, bias=False))
         else:
-            self.embedding = BitEmbedding(n_cond, spec.g_hidden, spec.fmt)
+            self.embedding = BitEmbedding(n_cond, spec.g_hidden, spec.fmt, final_tanh=spec.g_out == "tanh")
             self.cbn_head = None
 
     def embed(self, labels: torch.Tensor) -> torch.Tensor:
         """(B,) labels in the variant's domain -> (B, E) conditioning vector (activity probe)."""
         return self.embedding(labels)
 
+    def conditioning(self, labels: torch.Tensor) -> torch.Tensor:
+        """(B,) labels -> (B, sum of CBN sizes) gains/biases, always in float32 (module doc)."""
+        with _full_precision(labels.device):
+            e = self.embed(labels)
+            return self.cbn_head(e) if self.cbn_head is not None else e
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        e = self.embed(labels)
-        cond = self.cbn_head(e) if self.cbn_head is not None else e
+        cond = self.conditioning(labels)
         parts = torch.split(cond, self.cond_sizes, dim=1)
         h = self.linear0(z).reshape(z.shape[0], self.start_channels, 4, 4)
         for i, blk in enumerate(self.blocks):
@@ -317,9 +348,12 @@ class Discriminator(_LabelMixin, nn.Module):
             self.embedding = LookupPlane(spec.num_classes, image_size)
         elif spec.kind == "ccgan":
             self.embedding = FrozenY2H(y2h)
+        elif spec.d_cond == "projection":
+            self.embedding = BitEmbedding(spec.d_embed_dim, spec.d_hidden, spec.fmt)
         else:
-            self.embedding = BitPlane(image_size, spec.d_hidden, spec.fmt)
-        self.uses_plane = spec.kind != "ccgan"
+            self.embedding = BitPlane(image_size, spec.d_hidden, spec.fmt,
+                                      unit_range=self.t_range if spec.d_plane_init == "unit" else None)
+        self.uses_plane = spec.kind == "cgan" or (spec.kind == "bits" and spec.d_cond == "plane")
         widths = [m * channels for m in D_MULTS[:n]]
         cin = 2 if self.uses_plane else 1
         blocks = [DiscBlock(cin, widths[0], first=True)]
@@ -335,7 +369,8 @@ class Discriminator(_LabelMixin, nn.Module):
             self.projection = sn_linear(self.embedding.out_features, self.features, bias=False)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        e = self.embedding(labels)
+        with _full_precision(labels.device):
+            e = self.embedding(labels)
         h = torch.cat([x, e.to(x.dtype)], dim=1) if self.uses_plane else x
         for i, blk in enumerate(self.blocks):
             h = blk(h)

@@ -34,7 +34,8 @@ from tqdm import tqdm
 from bcgan.ccgan import build_regressor, build_y2h
 from bcgan.errors import UserError
 from bcgan.io import save_torch
-from bcgan.train import autocast, epoch_seed, to_float_images
+from bcgan.precision import autocast
+from bcgan.train import epoch_seed, to_float_images
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def train_regressor(images: np.ndarray, temperatures: np.ndarray, t_range, *, em
         starts = [s for s in range(0, n, B) if min(B, n - s) >= 2]
         for s in tqdm(starts, desc=f"regressor epoch {epoch + 1}/{epochs}", disable=not progress, leave=False):
             idx = perm[s:s + B]
-            with autocast(device):
+            with autocast(device, "bf16" if device.type == "cuda" else "fp32"):
                 pred = net(to_float_images(x_dev[idx]))
             loss = F.mse_loss(pred.float(), y_dev[idx])
             opt.zero_grad(set_to_none=True)

@@ -64,11 +64,16 @@ def noise_vectors(seeds, z_dim: int) -> np.ndarray:
     return out
 
 
-def generate(generator, temperatures, seeds, *, batch_size: int = 256, device="cpu",
+def generate(generator, temperatures, seeds, *, batch_size: int = 256, device="cpu", precision: str = "fp32",
              progress: bool | None = None) -> np.ndarray:
-    """Images uint8 0/255 (n, L, L) from G at conditioning ``temperatures`` with noise from ``seeds``."""
+    """Images uint8 0/255 (n, L, L) from G at conditioning ``temperatures`` with noise from ``seeds``.
+
+    ``precision`` is the one G was trained in ("bf16": bf16 autocast, label embeddings in float32).
+    """
     import torch
     from tqdm import tqdm
+
+    from bcgan.precision import autocast
 
     temperatures = np.asarray(temperatures, np.float32).ravel()
     seeds = np.asarray(seeds, np.uint64).ravel()
@@ -85,13 +90,14 @@ def generate(generator, temperatures, seeds, *, batch_size: int = 256, device="c
             t = temperatures[s:s + batch_size]
             z = torch.from_numpy(noise_vectors(seeds[s:s + batch_size], generator.z_dim)).to(device)
             labels = generator.labels(torch.from_numpy(t)).to(device)
-            x = generator(z, labels)[:, 0]
+            with autocast(torch.device(device), precision):
+                x = generator(z, labels)[:, 0]
             out[s:s + t.size] = np.where((x > 0).cpu().numpy(), 255, 0).astype(np.uint8)
     return out
 
 
 def sample_grid(generator, *, t_min: float, t_max: float, n_temperatures: int, per_temperature: int, seed: int,
-                batch_size: int = 256, device="cpu") -> dict:
+                batch_size: int = 256, device="cpu", precision: str = "fp32") -> dict:
     """The evaluation set of one generator (module doc): images, temperature, noise_seed, replicate.
 
     Images are ordered temperature-major: image i has T = grid[i // per_temperature] and replicate
@@ -102,6 +108,6 @@ def sample_grid(generator, *, t_min: float, t_max: float, n_temperatures: int, p
     grid = temperature_grid(t_min, t_max, n_temperatures)
     temperature = np.repeat(grid, per_temperature)
     seeds = noise_seeds(seed, temperature.size)
-    images = generate(generator, temperature, seeds, batch_size=batch_size, device=device)
+    images = generate(generator, temperature, seeds, batch_size=batch_size, device=device, precision=precision)
     return {"images": images, "temperature": temperature, "noise_seed": seeds,
             "replicate": np.tile(np.arange(per_temperature), grid.size), "grid": grid}

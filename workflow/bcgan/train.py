@@ -10,13 +10,17 @@ killed and resumed from the checkpoint of the last finished epoch ends bit-ident
 uninterrupted one. The checkpoint also holds the global RNG states, for anything that might draw
 from them.
 
-GPU: the dataset sits on the device as uint8 and each batch is converted there; bf16 autocast,
-channels-last memory and optional ``torch.compile`` are switched on by the device alone.
+Precision (``bcgan.precision``): fp32, or bf16 autocast with channels-last memory on CPU and CUDA;
+optional ``torch.compile`` on CUDA. The dataset sits on the device as uint8 and each batch is
+converted there. Losses stay on the device until the end of an epoch (one host sync per epoch, not
+four per iteration); a non-finite loss is found then and stops the job before the checkpoint.
+
+Progress (``bcgan.progress``): every ``eval_every`` iterations and after the last one, G is evaluated
+on a fixed set with physics metrics; the rows are kept in the checkpoint like the losses.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import logging
@@ -34,6 +38,7 @@ from bcgan.errors import UserError
 from bcgan.io import atomic_path, save_torch
 from bcgan.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss
 from bcgan.models import build_discriminator, build_generator, variant_spec
+from bcgan.precision import autocast, check_precision, memory_format
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +66,6 @@ def to_float_images(images_u8: torch.Tensor, channels_last: bool = False) -> tor
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA, nothing on CPU (CPU runs stay float32 and bit-reproducible)."""
-    if device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
 def epoch_seed(seed: int, epoch: int, stream: int = 0) -> int:
     """A 63-bit seed that depends only on (seed, epoch, stream): the per-epoch randomness."""
     return int(np.random.SeedSequence([int(seed), int(epoch), int(stream)]).generate_state(1, np.uint64)[0]) >> 1
@@ -92,6 +90,7 @@ class TrainConfig:
     seed: int = 0
     vicinity: str = "soft"          # ccgan only: SVDL (soft) or HVDL (hard)
     kappa_multiplier: float = 1.0   # ccgan only
+    precision: str = "fp32"         # fp32 | bf16 (bcgan.precision)
 
     def identity(self) -> dict:
         """The fields a resumed run must share with the checkpoint (epochs may grow)."""
@@ -109,6 +108,7 @@ class TrainResult:
     seconds: float
     images_per_s: float
     rows: list
+    progress: list
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def data_fingerprint(images: np.ndarray, temperatures: np.ndarray, y2h=None) -> 
 
 
 def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: list, cfg: TrainConfig,
-                    np_state: dict | None, seconds: float, fingerprint: str) -> None:
+                    np_state: dict | None, seconds: float, fingerprint: str, progress_rows: list) -> None:
     """Everything needed to continue after ``epoch`` finished epochs; written atomically."""
     payload = {
         "format": CHECKPOINT_FORMAT,
@@ -146,6 +146,7 @@ def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: 
         "rng_numpy": np_state,
         "rng_python": random.getstate(),
         "rows": rows,
+        "progress": progress_rows,
     }
     save_torch(payload, path)
 
@@ -202,13 +203,13 @@ def read_losses_csv(path) -> list[list]:
 # --------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------
-def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None):
+def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, precision: str = "fp32"):
     """One discriminator update; returns (d_loss, real_logits, fake_logits) (detached logits).
 
     Fakes are G(z, g_labels); D judges real and fake at ``d_labels`` (for ccgan the targets y*,
     with SVDL/HVDL weights ``vicinal_weights`` = (w_real, w_fake); otherwise the plain hinge loss).
     """
-    with autocast(x_real.device):
+    with autocast(x_real.device, precision):
         with torch.no_grad():
             x_fake = G(z, g_labels)
         real_logits = D(x_real, d_labels).float()
@@ -223,12 +224,12 @@ def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None):
     return d_loss.detach(), real_logits.detach(), fake_logits.detach()
 
 
-def g_step(G, D, opt_g, z, labels):
+def g_step(G, D, opt_g, z, labels, precision: str = "fp32"):
     """One generator update with the hinge G loss -mean D(G(z, y), y); returns the loss (detached).
 
     D's gradients from this step are left in its .grad and cleared by the next d_step.
     """
-    with autocast(z.device):
+    with autocast(z.device, precision):
         g_loss = hinge_g_loss(D(G(z, labels), labels).float())
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
@@ -245,12 +246,15 @@ def build_models(cfg: TrainConfig, image_size: int, y2h=None):
 
 
 def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *, checkpoint=None, y2h=None,
-              device: str | torch.device = "cpu", compile: bool = False, progress: bool = True):
+              device: str | torch.device = "cpu", compile: bool = False, progress: bool = True,
+              eval_set=None, eval_every: int = 0):
     """Train G and D; returns (G, D, TrainResult). Resumes from ``checkpoint`` if it exists.
 
     images uint8 (N, L, L) 0/255; temperatures float32 (N,). ``checkpoint`` is rewritten after
     every finished epoch whose losses were all finite; a NaN/inf loss raises UserError and leaves
-    the last good checkpoint untouched.
+    the last good checkpoint untouched. With an ``eval_set`` (bcgan.progress.EvalSet), G is
+    evaluated every ``eval_every`` iterations (0 = only at the end) and after the last iteration;
+    the rows are ``TrainResult.progress``.
     """
     device = torch.device(device) if not isinstance(device, torch.device) else device
     images = np.ascontiguousarray(images, dtype=np.uint8)
@@ -261,16 +265,18 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     B = int(cfg.batch_size)
     if n < B:
         raise UserError(f"batch_size {B} exceeds the {n} training images")
+    if eval_every < 0:
+        raise UserError(f"eval_every must be >= 0, got {eval_every}")
     spec = variant_spec(cfg.variant)
     vicinal = spec.kind == "ccgan"
+    precision = check_precision(cfg.precision)
+    fmt = memory_format(precision)
 
     G, D = build_models(cfg, L, y2h)
     cuda = device.type == "cuda"
-    G.to(device)
-    D.to(device)
+    G.to(device, memory_format=fmt)
+    D.to(device, memory_format=fmt)
     if cuda:
-        G.to(memory_format=torch.channels_last)
-        D.to(memory_format=torch.channels_last)
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
@@ -278,7 +284,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     opt_g = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
     opt_d = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
 
-    start_epoch, iteration, rows, prior_seconds = 0, 0, [], 0.0
+    start_epoch, iteration, rows, progress_rows, prior_seconds = 0, 0, [], [], 0.0
     fingerprint = data_fingerprint(images, temperatures, y2h)
     ck = load_checkpoint(checkpoint, cfg, fingerprint) if checkpoint is not None else None
     if ck is not None:
@@ -291,6 +297,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
             torch.cuda.set_rng_state_all(ck["rng_cuda"])
         random.setstate(ck["rng_python"])
         start_epoch, iteration, rows = ck["epoch"], ck["iteration"], list(ck["rows"])
+        progress_rows = list(ck.get("progress", []))
         prior_seconds = ck["seconds"]
         log.info("resuming %s from %s: %d epochs, %d iterations done", cfg.variant, checkpoint, start_epoch, iteration)
     G_run = torch.compile(G) if (compile and cuda) else G
@@ -307,6 +314,20 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         log.info("ccgan vicinity %s: sigma=%.4g kappa=%.4g", cfg.vicinity, sigma, kappa)
 
     per_epoch = n // B  # drop the last partial batch: BatchNorm and the D loss see full batches
+    total_iterations = per_epoch * cfg.epochs
+
+    eval_seconds = [0.0]
+
+    def evaluate_now():
+        from bcgan.progress import evaluate
+
+        started = time.perf_counter()
+        row = evaluate(G, eval_set, device=device, precision=precision)
+        progress_rows.append({"iteration": iteration, "images_seen": iteration * B, **row})
+        eval_seconds[0] += time.perf_counter() - started
+        log.info("%s progress at iteration %d: %s (%.1f s)", cfg.variant, iteration,
+                 " ".join(f"{k}={v:.4g}" for k, v in row.items()), time.perf_counter() - started)
+
     G.train()
     D.train()
     np_state = None
@@ -317,7 +338,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         gen.manual_seed(epoch_seed(cfg.seed, epoch, 0))
         rng = np.random.default_rng(epoch_seed(cfg.seed, epoch, 1))
         perm = torch.randperm(n, generator=gen, device=device)
-        epoch_rows = []
+        epoch_losses = []
         bar = tqdm(range(per_epoch), desc=f"{cfg.variant} epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
                    leave=False, dynamic_ncols=True)
         for i in bar:
@@ -333,37 +354,50 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
                 idx = perm[i * B:(i + 1) * B]
                 real = images_dev[idx]
                 d_labels = g_labels = labels_dev[idx]
-            x_real = to_float_images(real, channels_last=cuda)
+            x_real = to_float_images(real, channels_last=fmt == torch.channels_last)
             z_d = torch.randn(B, cfg.z_dim, generator=gen, device=device)
             z_g = torch.randn(B, cfg.z_dim, generator=gen, device=device)
             d_loss, real_logits, fake_logits = d_step(G_run, D_run, opt_d, x_real, z_d, g_labels, d_labels,
-                                                      (w_real, w_fake) if vicinal else None)
+                                                      (w_real, w_fake) if vicinal else None, precision)
             # G step at the D labels: for ccgan the noisy targets y*, as in Ding et al.
-            g_loss = g_step(G_run, D_run, opt_g, z_g, d_labels)
-            # ---- log (the .item() calls are the one sync per iteration)
+            g_loss = g_step(G_run, D_run, opt_g, z_g, d_labels, precision)
+            # ---- losses stay on the device: no host sync here
             iteration += 1
             new_iterations += 1
-            values = [d_loss.item(), g_loss.item(), real_logits.mean().item(), fake_logits.mean().item()]
-            if not all(math.isfinite(v) for v in values[:2]):
-                where = f"(last good checkpoint {checkpoint} kept)" if checkpoint is not None else ""
-                raise UserError(f"variant {cfg.variant}: loss became non-finite (d_loss={values[0]}, "
-                                f"g_loss={values[1]}) at epoch {epoch + 1}, iteration {iteration} {where}".rstrip())
-            epoch_rows.append([iteration, epoch + 1, *values])
-            bar.set_postfix(d=f"{values[0]:.3f}", g=f"{values[1]:.3f}")
+            epoch_losses.append(torch.stack([d_loss, g_loss, real_logits.mean(), fake_logits.mean()]))
+            if eval_set is not None and eval_every and iteration % eval_every == 0 and iteration < total_iterations:
+                evaluate_now()
         bar.close()
+        epoch_rows = []
+        if epoch_losses:
+            values = torch.stack(epoch_losses).double().cpu().tolist()  # the one sync of the epoch
+            for k, v in enumerate(values):
+                if not all(math.isfinite(x) for x in v[:2]):
+                    where = f"(last good checkpoint {checkpoint} kept)" if checkpoint is not None else ""
+                    at = iteration - len(values) + k + 1
+                    raise UserError(f"variant {cfg.variant}: loss became non-finite (d_loss={v[0]}, g_loss={v[1]})"
+                                    f" at epoch {epoch + 1}, iteration {at} {where}".rstrip())
+                epoch_rows.append([iteration - len(values) + k + 1, epoch + 1, *v])
+        if eval_set is not None and iteration == total_iterations and epoch + 1 == cfg.epochs:
+            evaluate_now()
         rows.extend(epoch_rows)
         np_state = rng.bit_generator.state
         seconds = prior_seconds + time.perf_counter() - t0
         if checkpoint is not None:
             save_checkpoint(checkpoint, G, D, opt_g, opt_d, epoch + 1, iteration, rows, cfg, np_state, seconds,
-                            fingerprint)
+                            fingerprint, progress_rows)
         last = epoch_rows[-1] if epoch_rows else None
         log.info("%s epoch %d/%d: iteration %d d_loss %.4f g_loss %.4f, %.1f images/s so far", cfg.variant, epoch + 1,
                  cfg.epochs, iteration, last[2] if last else float("nan"), last[3] if last else float("nan"),
                  new_iterations * B / max(time.perf_counter() - t0, 1e-9))
     seconds = prior_seconds + time.perf_counter() - t0
     run_seconds = time.perf_counter() - t0
+    if eval_set is not None and run_seconds > 0:
+        log.info("%s: progress evaluation took %.1f s of this run's %.1f s (%.1f %%)", cfg.variant, eval_seconds[0],
+                 run_seconds, 100 * eval_seconds[0] / run_seconds)
     ips = new_iterations * B / run_seconds if new_iterations and run_seconds > 0 else 0.0
     G.eval()
     D.eval()
-    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows)
+    if eval_set is not None and (not progress_rows or progress_rows[-1]["iteration"] != iteration):
+        evaluate_now()  # a run resumed after its last epoch, or one whose checkpoint predates progress rows
+    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows, progress_rows)

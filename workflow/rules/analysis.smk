@@ -1,5 +1,6 @@
 # Embedding analysis stage (paper §4 "Embedding Space Statistics", Figs 5, 6; App. C Figs 10, 11;
-# App. D Fig 9) and the ε-sensitivity of every embedding (beyond the paper).
+# App. D Fig 9), the ε-sensitivity of every embedding (beyond the paper) and the explorer page that shows
+# every model beside real images at any grid temperature.
 
 
 rule activity:
@@ -183,3 +184,31 @@ rule epsilon_sensitivity:
         runtime=runtime("epsilon_sensitivity"),
     shell:
         "python -m bcgan analyse sensitivity-figure {input} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule explorer:
+    """One self-contained HTML page: real vs every variant's images at any grid temperature (a slider)."""
+    input:
+        samples=samples(VARIANTS),
+        psd=sample_psd(VARIANTS),
+        heldout=f"{RESULTS}/data/heldout.h5",
+        response=f"{RESULTS}/psd/response.json",
+    output:
+        report(f"{RESULTS}/explorer.html", caption="../report/explorer.rst", category="Comparison"),
+    log:
+        f"{LOGS}/explorer.log",
+    benchmark:
+        f"{BENCHMARKS}/explorer.tsv"
+    params:
+        shown=8,
+        title=f"BcGAN explorer: preset {PRESET}",
+    conda:
+        "../../envs/evaluation.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("explorer"),
+        runtime=runtime("explorer"),
+    shell:
+        "python -m bcgan explorer --samples {input.samples} --psd {input.psd} --heldout {input.heldout}"
+        " --response {input.response} --shown {params.shown} --title {params.title:q} --threads {threads}"
+        " --out {output} > {log} 2>&1"

@@ -97,8 +97,8 @@ def generator_path(variant):
 
 
 def train_inputs(wildcards):
-    """Training shards, plus the pretrained y2h for the ccgan variant."""
-    inputs = {"shards": shard_paths()}
+    """Training shards and the response model (progress evaluation), plus the pretrained y2h for ccgan."""
+    inputs = {"shards": shard_paths(), "response": f"{RESULTS}/psd/response.json"}
     if wildcards.variant == "ccgan":
         inputs["y2h"] = f"{RESULTS}/models/ccgan/y2h.pt"
     return inputs
@@ -106,6 +106,14 @@ def train_inputs(wildcards):
 
 def y2h_option(wildcards, input):
     return f"--y2h {input.y2h}" if wildcards.variant == "ccgan" else ""
+
+
+def progress_options(every=True):
+    """The progress evaluation's settings (bcgan.progress): the sampling grid, images per T, interval."""
+    train = CFG["train"]
+    options = (f"--eval-temperatures {CFG['sample']['n_temperatures']}"
+               f" --eval-per-temperature {train['eval_per_temperature']}")
+    return f"{options} --eval-every {train['eval_every']}" if every else options
 
 
 def ccgan_options(wildcards):
@@ -170,12 +178,14 @@ def final_outputs():
         f"{RESULTS}/psd/accuracy.csv",
         *figure("fig2_response"),
         *[f"{RESULTS}/models/{v}/loss_curve.png" for v in VARIANTS],
+        *figure("training_progress"),
         f"{RESULTS}/tables/table1.csv",
         f"{RESULTS}/tables/table1.md",
         f"{RESULTS}/tables/metrics.csv",
         f"{RESULTS}/tables/metrics.md",
         *figure("fig5_activity"),
         *figure("epsilon_sensitivity"),
+        f"{RESULTS}/explorer.html",
     ]
     optional = {"fig3_ccgan_bcgan": FIG3_VARIANTS, "fig4_cgan": FIG4_VARIANTS, "fig6_epsilon": ["bcgan"],
                 "fig9_epsilon_noise": ["bcgan"], "fig10_activity_full": FIG10_VARIANTS,

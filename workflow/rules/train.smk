@@ -65,6 +65,7 @@ rule train:
     output:
         generator=f"{RESULTS}/models/{{variant}}/generator.pt",
         losses=f"{RESULTS}/models/{{variant}}/losses.csv",
+        progress=f"{RESULTS}/models/{{variant}}/progress.csv",
         curve=report(f"{RESULTS}/models/{{variant}}/loss_curve.png", caption="../report/loss_curve.rst",
                      category="Training", subcategory="{variant}"),
     log:
@@ -84,7 +85,9 @@ rule train:
         betas=" ".join(map(str, CFG["train"]["betas"])),
         seed=CFG["seed"],
         device=CFG["train"]["device"],
+        precision=CFG["train"]["precision"],
         compile="--compile" if CFG["train"]["compile"] else "",
+        evaluation=progress_options(),
         ccgan=ccgan_options,
     conda:
         "../../envs/torch.yaml"
@@ -97,7 +100,36 @@ rule train:
         "python -m bcgan train gan {input.shards} --variant {wildcards.variant} {params.y2h} --t-range {params.t_range}"
         " --g-channels {params.g_channels} --d-channels {params.d_channels} --z-dim {params.z_dim}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
-        " --seed {params.seed} --device {params.device} {params.compile} {params.ccgan}"
-        " --threads {threads} --no-progress"
+        " --seed {params.seed} --device {params.device} --precision {params.precision} {params.compile}"
+        " {params.ccgan} --threads {threads} --no-progress --response {input.response} {params.evaluation}"
         " --checkpoint {params.checkpoint} --generator {output.generator} --losses {output.losses}"
-        " --loss-curve {output.curve} > {log} 2>&1"
+        " --progress {output.progress} --loss-curve {output.curve} > {log} 2>&1"
+
+
+rule training_progress:
+    input:
+        progress=[f"{RESULTS}/models/{v}/progress.csv" for v in VARIANTS],
+        shards=shard_paths(),
+        heldout=f"{RESULTS}/data/heldout.h5",
+        response=f"{RESULTS}/psd/response.json",
+    output:
+        pdf=f"{RESULTS}/figures/training_progress.pdf",
+        png=report(f"{RESULTS}/figures/training_progress.png", caption="../report/training_progress.rst",
+                   category="Training"),
+    log:
+        f"{LOGS}/training_progress.log",
+    benchmark:
+        f"{BENCHMARKS}/training_progress.tsv"
+    params:
+        evaluation=progress_options(every=False),
+        seed=CFG["seed"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("training_progress"),
+        runtime=runtime("training_progress"),
+    shell:
+        "python -m bcgan train progress-figure {input.progress} --shards {input.shards} --heldout {input.heldout}"
+        " --response {input.response} {params.evaluation} --seed {params.seed}"
+        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"

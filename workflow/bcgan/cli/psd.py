@@ -1,6 +1,6 @@
 """``bcgan psd``: PSD tables, the temperature response model (Fig 2) and its held-out accuracy.
 
-  bcgan psd table FILE.h5 ... --out table.csv [--response response.json]
+  bcgan psd table FILE ... --out table.csv [--response response.json [--heldout HELDOUT.h5 ...]]
   bcgan psd fit-response SHARD.h5 ... --out response.json [--n-bins 24]
   bcgan psd accuracy --response response.json --heldout FILE.h5 ... --out accuracy.csv
 """
@@ -16,6 +16,7 @@ from bcgan.errors import UserError
 from bcgan.io import atomic_path
 
 log = logging.getLogger(__name__)
+GAUSSIAN_D2_TEXT = "9.21, the 99th percentile of chi-square with 2 dof"
 
 
 def _read_file(path) -> tuple[np.ndarray, np.ndarray]:
@@ -53,11 +54,20 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("psd", help="PSD slope/intercept, temperature response model, its accuracy")
     sub = parser.add_subparsers(dest="psd_command", metavar="SUBCOMMAND", required=True)
 
-    p = sub.add_parser("table", help="per-image PSD slope/intercept (and estimated T) as CSV")
-    p.add_argument("files", nargs="+", type=Path, help="HDF5 shards or generated-sample files")
+    p = sub.add_parser("table", help="per-image PSD slope/intercept (and estimated T) as CSV",
+                       description="Per-image PSD table of our HDF5 files or of images you bring: a plain HDF5 "
+                                   "file with an 'images' dataset (n, L, L) of 0/255, ±1 or 0/1 values and an "
+                                   "optional 'temperature', a .npy stack, a PNG or a folder of PNGs.")
+    p.add_argument("files", nargs="+", type=Path,
+                   help="HDF5 shards or sample files, plain HDF5 with 'images', .npy stacks, PNGs or PNG folders")
     p.add_argument("--out", type=Path, required=True, help="CSV: file,index,temperature,slope,intercept,...")
     p.add_argument("--response", type=Path, default=None,
-                   help="response model: adds t_est and d2 columns; its k range and floor are used")
+                   help="response model: adds t_est, d2 and unlike_real columns; its k range and floor are used")
+    p.add_argument("--heldout", type=Path, nargs="+", default=None,
+                   help="held-out real images: unlike_real = d2 above their --d2-quantile (default: the "
+                        f"Gaussian value {GAUSSIAN_D2_TEXT})")
+    p.add_argument("--d2-quantile", type=float, default=0.99,
+                   help="quantile of the held-out d2 that flags images unlike real ones (default 0.99)")
     _psd_args(p)
     p.set_defaults(func=run_table)
 
@@ -109,12 +119,64 @@ def _check_L(model, images, path) -> None:
         raise UserError(f"response model {path} was fitted to L={L} images; these are L={images.shape[-1]}")
 
 
+def _read_user_files(paths):
+    """Like _read_all, but also for images users bring (bcgan.user_images); prints how foreign input was read."""
+    import sys
+
+    from bcgan.user_images import read_user_images
+
+    ims, ts, names, idx = [], [], [], []
+    for p in paths:
+        got = read_user_images(p)
+        if got.note:
+            print(f"note: {got.note}", file=sys.stderr)
+        if ims and got.images.shape[1:] != ims[0].shape[1:]:
+            raise UserError(f"{p}: images are {got.images.shape[1]}x{got.images.shape[2]} but {paths[0]} has "
+                            f"{ims[0].shape[1]}x{ims[0].shape[2]}: give files of one image size")
+        ims.append(got.images)
+        ts.append(got.temperature)
+        if got.files is None:
+            names += [str(p)] * len(got.temperature)
+            idx.append(np.arange(len(got.temperature)))
+        else:  # PNGs: one file per image
+            names += got.files
+            idx.append(np.zeros(len(got.files), int))
+    return np.concatenate(ims), np.concatenate(ts), np.array(names, object), np.concatenate(idx)
+
+
+def _d2_threshold(model, args) -> tuple[float, str]:
+    """Threshold on d2 above which an image is unlike real ones, and where it comes from (bcgan.realism)."""
+    from bcgan.realism import gaussian_threshold, heldout_threshold
+
+    if not args.heldout:
+        return gaussian_threshold(args.d2_quantile), f"Gaussian chi-square(2) quantile {args.d2_quantile:g}"
+    images, _, _, _ = _read_all(args.heldout)
+    _check_L(model, images, args.response)
+    threshold = heldout_threshold(model, images, quantile=args.d2_quantile, workers=args.threads)
+    return threshold, f"quantile {args.d2_quantile:g} of {images.shape[0]} held-out real images"
+
+
+def _summary(df) -> str:
+    """One line about the table: count, T_est, error against a known T, images unlike real ones."""
+    parts = [f"{len(df)} images"]
+    if "t_est" in df:
+        parts.append(f"T_est mean {df['t_est'].mean():.3f} (sd {df['t_est'].std(ddof=0):.3f})")
+        known = df["temperature"].notna()
+        if known.any():
+            err = (df["t_est"] - df["temperature"])[known]
+            parts.append(f"mean |T_est - T| {err.abs().mean():.3f} over {int(known.sum())} with a temperature")
+        parts.append(f"{int(df['unlike_real'].sum())} unlike real images (d2 > {df.attrs['d2_threshold']:.2f})")
+    return ", ".join(parts)
+
+
 def run_table(args) -> int:
     import pandas as pd
 
     from bcgan.response import estimate_temperature, load_response
 
-    images, t, names, idx = _read_all(args.files)
+    images, t, names, idx = _read_user_files(args.files)
+    if args.heldout and args.response is None:
+        raise UserError("--heldout sets the d2 threshold of --response: give --response too")
     model = None
     k_min, k_max, floor = args.k_min, args.k_max, args.power_floor
     if args.response is not None:
@@ -126,9 +188,14 @@ def run_table(args) -> int:
                        "intercept": fit.intercept, "floored": fit.floored})
     if model is not None:
         df["t_est"], df["d2"] = estimate_temperature(model, fit.slope, fit.intercept, return_distance=True)
+        threshold, source = _d2_threshold(model, args)
+        df["unlike_real"] = df["d2"] > threshold
+        df.attrs["d2_threshold"] = threshold
+        log.info("d2 threshold %.3f (%s)", threshold, source)
     _write_csv(df, args.out)
     log.info("PSD of %d images (k=%d..%d, %d floored) -> %s", len(df), fit.k_min, fit.k_max,
              int(fit.floored.sum()), args.out)
+    print(f"{args.out}: {_summary(df)}")
     return 0
 
 

@@ -59,12 +59,14 @@ def run(args) -> int:
         torch.set_num_threads(args.threads)
     device = _device(args.device)
     G, payload = load_generator(args.generator, device)
+    precision = payload["metadata"].get("precision", "fp32")  # sample in the precision G was trained in
     t_min, t_max = args.t_range
     s = sample_grid(G, t_min=t_min, t_max=t_max, n_temperatures=args.n_temperatures,
-                    per_temperature=args.per_temperature, seed=args.seed, batch_size=args.batch, device=device)
+                    per_temperature=args.per_temperature, seed=args.seed, batch_size=args.batch, device=device,
+                    precision=precision)
     attrs = {"seed": int(args.seed), "t_min": float(t_min), "t_max": float(t_max),
              "n_temperatures": int(args.n_temperatures), "per_temperature": int(args.per_temperature),
-             "z_dim": int(G.z_dim), "generator": Path(args.generator).name,
+             "z_dim": int(G.z_dim), "generator": Path(args.generator).name, "precision": precision,
              "noise": "z[i] = PCG64(noise_seed[i]).standard_normal(z_dim, float32); "
                       "noise_seed[i] = SeedSequence(seed, spawn_key=(i,)); i = T index * per_temperature + replicate"}
     write_samples(args.out, images=s["images"], temperature=s["temperature"], noise_seed=s["noise_seed"],

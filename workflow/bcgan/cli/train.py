@@ -5,7 +5,8 @@
   bcgan train gan SHARD.h5 ... --variant V --t-range TMIN TMAX --g-channels C --d-channels C --z-dim Z
       --generator generator.pt --losses losses.csv --loss-curve loss_curve.png --checkpoint checkpoint.pt
       [--y2h y2h.pt (ccgan)] [--epochs 100 --batch-size 200 --lr 1e-4 --betas 0 0.99 --seed S]
-      [--device auto|cpu|cuda --compile --threads N]
+      [--device auto|cpu|cuda --precision fp32|bf16 --compile --threads N]
+      [--response response.json --progress progress.csv --eval-every N --eval-temperatures 16 --eval-per-temperature 32]
 
 A rerun of ``train gan`` with an existing ``--checkpoint`` resumes after its last finished epoch.
 """
@@ -60,11 +61,24 @@ def add_parser(subparsers) -> None:
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--betas", type=float, nargs=2, default=(0.0, 0.99))
     p.add_argument("--compile", action="store_true", help="torch.compile G and D (CUDA only)")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                   help="fp32 (bit-reproducible on CPU) or bf16 autocast + channels-last (faster)")
+    p.add_argument("--response", type=Path, default=None, help="PSD response model: evaluate G while training")
+    p.add_argument("--progress", type=Path, default=None, help="output progress.csv (needs --response)")
+    p.add_argument("--eval-every", type=int, default=0, help="iterations between evaluations (0 = at the end only)")
+    p.add_argument("--eval-temperatures", type=int, default=16, help="conditioning temperatures of the evaluation")
+    p.add_argument("--eval-per-temperature", type=int, default=32, help="images per evaluation temperature")
     p.add_argument("--generator", type=Path, required=True, help="output generator.pt")
     p.add_argument("--losses", type=Path, required=True, help="output per-iteration losses CSV")
     p.add_argument("--loss-curve", type=Path, required=True, help="output loss-curve PNG")
     p.add_argument("--checkpoint", type=Path, required=True, help="resume checkpoint (kept after the run)")
     p.set_defaults(func=run_gan)
+
+    from bcgan.figures import training_progress
+
+    p = sub.add_parser("progress-figure", help="progress.csv metrics of every variant against images seen")
+    training_progress.add_arguments(p)
+    p.set_defaults(func=training_progress.run)
 
     p = sub.add_parser("regressor", help="CcGAN: ResNet34 image -> normalised temperature")
     _common(p)
@@ -123,18 +137,34 @@ def run_gan(args) -> int:
             raise UserError(f"{args.y2h}: trained for t_range {payload['t_range']}, not {list(t_range)}")
     elif args.y2h is not None:
         raise UserError(f"--y2h is only for ccgan, not {args.variant}")
+    if (args.response is None) != (args.progress is None):
+        raise UserError("--response and --progress go together (the evaluation needs the response model)")
     images, temps = _data(args.files)
     cfg = TrainConfig(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
                       t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
-                      kappa_multiplier=args.kappa_multiplier)
-    log.info("training %s on %d images of %dx%d on %s", args.variant, len(temps), images.shape[1], images.shape[2], device)
+                      kappa_multiplier=args.kappa_multiplier, precision=args.precision)
+    eval_set = None
+    if args.response is not None:
+        from bcgan.progress import make_eval_set
+        from bcgan.response import load_response
+
+        eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
+                                 per_temperature=args.eval_per_temperature, seed=args.seed)
+    log.info("training %s on %d images of %dx%d on %s in %s", args.variant, len(temps), images.shape[1],
+             images.shape[2], device, args.precision)
     G, _, res = train_gan(images, temps, cfg, checkpoint=args.checkpoint, y2h=y2h, device=device,
-                          compile=args.compile, progress=not args.no_progress)
+                          compile=args.compile, progress=not args.no_progress, eval_set=eval_set,
+                          eval_every=args.eval_every)
     # no wall-clock values in the file: the same training gives the same bytes (timings go to the log)
     save_generator(args.generator, G.cpu(), epochs=res.epochs, iterations=res.iterations, seed=args.seed,
-                   batch_size=args.batch_size, lr=args.lr, betas=list(args.betas), device=str(device))
+                   batch_size=args.batch_size, lr=args.lr, betas=list(args.betas), device=str(device),
+                   precision=args.precision)
     write_losses_csv(args.losses, res.rows)
+    if args.progress is not None:
+        from bcgan.progress import write_progress_csv
+
+        write_progress_csv(args.progress, res.progress)
     save_loss_curve(args.loss_curve, res.rows, args.variant)
     log.info("%s done: %d epochs, %d iterations, %.1f s, %.1f images/s", args.variant, res.epochs, res.iterations,
              res.seconds, res.images_per_s)

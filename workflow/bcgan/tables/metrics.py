@@ -11,6 +11,9 @@ temperature (as many per temperature as each generator has). Definitions in bcga
   intercept) at T and the real-data response at T, in real per-image standard deviations;
 * diversity / diversity_flip: mean pairwise pixel disagreement among images at the same T (flip:
   an image and its global spin flip count as equal), averaged over T; 0 = all identical (mode collapse);
+* frac_positive: fraction of images with positive magnetisation (real data: about one half at every T);
+* energy_error: grid mean of |<e>(T) − <e_real>(T)|, e the nearest-neighbour energy per spin (J = 1),
+  against the real held-out images nearest each grid temperature (the "real" row is that reference);
 * dead_fraction: fraction of the generator's embedding neurons that never respond (analysis stage;
   empty when not given).
 """
@@ -34,19 +37,29 @@ REGIONS = ("all", "below", "near", "above")
 
 def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_frac: float) -> dict:
     """All metrics of one generated set (images grouped by their conditioning temperature)."""
-    from bcgan.metrics import diversity, psd_distance, temperature_errors
+    from bcgan.metrics import diversity, magnetisation, psd_distance, temperature_errors
 
     row = temperature_errors(t_cond, t_est, tc=tc, near_frac=near_frac)
     row["psd_distance"] = psd_distance(t_cond, t_cond, slope, intercept, model)[0]
     row["diversity"] = diversity(images, t_cond)[0]
     row["diversity_flip"] = diversity(images, t_cond, flip_invariant=True)[0]
+    row["frac_positive"] = float(np.mean(magnetisation(images) > 0))
     row["n_images"] = int(np.asarray(t_cond).size)
     return row
 
 
+def energy_by_temperature(images, groups) -> tuple[np.ndarray, np.ndarray]:
+    """(group keys, mean energy per spin of the images of each group)."""
+    from bcgan.metrics import energy_per_spin
+
+    keys, inv = np.unique(np.asarray(groups).ravel(), return_inverse=True)
+    e = np.bincount(inv, energy_per_spin(images), minlength=keys.size) / np.bincount(inv, minlength=keys.size)
+    return keys, e
+
+
 def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, psd_options: dict) -> dict:
     """The "real" row: response-model floor from the accuracy table, PSD distance / diversity of real sets."""
-    from bcgan.metrics import diversity, nearest_sets, psd_distance
+    from bcgan.metrics import diversity, magnetisation, nearest_sets, psd_distance
     from bcgan.psd import psd_fit
 
     idx, grp = nearest_sets(temperature, grid, per_temperature)
@@ -61,6 +74,8 @@ def real_reference(images, temperature, grid, per_temperature: int, model, *, ac
     row["psd_distance"] = psd_distance(grp, np.asarray(temperature)[idx], fit.slope, fit.intercept, model)[0]
     row["diversity"] = diversity(sel, grp)[0]
     row["diversity_flip"] = diversity(sel, grp, flip_invariant=True)[0]
+    row["frac_positive"] = float(np.mean(magnetisation(sel) > 0))
+    row["energy_by_t"] = energy_by_temperature(sel, np.asarray(grid)[grp])
     return row
 
 
@@ -83,7 +98,8 @@ def read_activity(paths) -> dict:
 
 
 COLUMNS = ["variant", "model", "n_images", "mae_all", "mae_below", "mae_near", "mae_above", "bias_all",
-           "psd_distance", "diversity", "diversity_flip", "dead_fraction", "n_below", "n_near", "n_above"]
+           "psd_distance", "diversity", "diversity_flip", "frac_positive", "energy_error", "dead_fraction", "n_below",
+           "n_near", "n_above"]
 
 
 def build(rows: dict, dead: dict):
@@ -110,6 +126,7 @@ def markdown_frame(table):
         "near Tc": table["mae_near"].map(f), "above Tc": table["mae_above"].map(f),
         "bias": table["bias_all"].map(f), "PSD distance": table["psd_distance"].map(lambda x: f(x, 2)),
         "diversity": table["diversity"].map(f), "diversity (flip)": table["diversity_flip"].map(f),
+        "m > 0": table["frac_positive"].map(lambda x: f(x, 2)), "energy error": table["energy_error"].map(f),
         "dead neurons": table["dead_fraction"].map(lambda x: "–" if not np.isfinite(x) else f"{100 * x:.0f}%"),
     })
 
@@ -123,6 +140,8 @@ def notes(near_frac: float, tc: float) -> list[str]:
         "(slope, intercept) and the real-data response at that T, in real per-image standard deviations.",
         "diversity: mean pairwise fraction of differing pixels among images at the same T (0 = identical "
         "images, 0.5 = independent random images); '(flip)' counts an image and its global spin flip as equal.",
+        "m > 0: fraction of images with positive magnetisation (real: about one half). energy error: mean over "
+        "the grid of |mean energy per spin − that of the real images at the same T| (J = 1, nearest neighbours).",
         "dead neurons: fraction of the generator's embedding neurons with no response over the working range.",
     ]
 
@@ -167,11 +186,12 @@ def run(args) -> int:
     if tc is None:
         from bcgan.ising import TC as tc
     accuracy = read_csv(args.accuracy, ("region", "n", "mae"), what="response accuracy table")
-    rows, grid, per_t = {}, None, 1
+    rows, generated, grid, per_t = {}, {}, None, 1
     for sp, pp in zip(args.samples, args.psd):
         variant, images, t, df = _load_set(sp, pp)
         if variant in rows:
             raise UserError(f"{sp}: variant {variant} given twice")
+        generated[variant] = images, t
         rows[variant] = evaluate(images, t, df["slope"], df["intercept"], df["t_est"], model, tc=tc,
                                  near_frac=args.near_frac)
         g, counts = np.unique(t, return_counts=True)
@@ -183,6 +203,10 @@ def run(args) -> int:
     psd_options = {k: model.meta.get(k) for k in ("k_min", "k_max", "floor")}
     rows["real"] = real_reference(real_images, real_t, grid, max(per_t, 2), model, accuracy=accuracy,
                                   psd_options=psd_options)
+    real_keys, real_energy = rows["real"].pop("energy_by_t")
+    for variant, (images, t) in generated.items():
+        keys, energy = energy_by_temperature(images, t)
+        rows[variant]["energy_error"] = float(np.mean(np.abs(energy - np.interp(keys, real_keys, real_energy))))
     table = build(rows, read_activity(args.activity))
     write_table(table, args.out_csv, markdown_frame(table), args.out_md,
                 title="Generated-image metrics per model (real held-out images for reference)",

@@ -1,0 +1,81 @@
+"""Training progress of every variant (not a paper figure): physics metrics against images seen.
+
+Why: a GAN that has not converged proves nothing either way. Each panel is one metric of
+``bcgan.progress`` (written to progress.csv by the training job) for all variants on shared axes;
+the dashed black line is the same metric for real held-out images at the same grid temperatures
+(the floor a perfect generator reaches). A run has converged when its curves are flat over the last
+part of training. Registered as ``bcgan train progress-figure``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bcgan.errors import UserError
+from bcgan.figures.boxplots import ORDER, TITLES
+from bcgan.figures.style import plt, save_figure
+
+PANELS = [
+    ("mae_all", r"T-MAE, all T [$J/k_B$]", False),
+    ("mae_near", r"T-MAE near $T_c$ [$J/k_B$]", False),
+    ("psd_distance", "PSD distance [real std]", True),
+    ("diversity_flip", "diversity (flip-invariant)", False),
+    ("energy_error", r"energy error [$J$ per spin]", False),
+    ("frac_positive", "fraction with m > 0", False),
+]
+
+
+def draw(progress: dict, real: dict | None = None):
+    """progress: {variant: DataFrame of progress.csv}; real: the metrics of real images (or None)."""
+    if not progress:
+        raise UserError("no progress files given")
+    order = sorted(progress, key=lambda v: ORDER.index(v) if v in ORDER else len(ORDER))
+    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.4), layout="constrained", sharex=True)
+    for ax, (key, ylabel, log) in zip(axes.ravel(), PANELS):
+        for v in order:
+            df = progress[v]
+            ax.plot(df["images_seen"], df[key], marker="o", ms=2.5, lw=1.1, label=TITLES.get(v, v))
+        if real is not None:
+            ax.axhline(real[key], color="k", ls="--", lw=1.0, label="real images")
+        if log:
+            ax.set_yscale("log")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, which="both")
+    for ax in axes[1]:
+        ax.set_xlabel("training images seen")
+    axes[1, 2].set_ylim(-0.05, 1.05)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6), frameon=False)
+    return fig
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("progress", type=Path, nargs="+",
+                        help="progress.csv files; the variant is the name of the folder holding each")
+    parser.add_argument("--shards", type=Path, nargs="+", required=True, help="training shards (energy reference)")
+    parser.add_argument("--heldout", type=Path, required=True, help="held-out real images (the floor)")
+    parser.add_argument("--response", type=Path, required=True, help="PSD response model")
+    parser.add_argument("--eval-temperatures", type=int, required=True, help="as in training")
+    parser.add_argument("--eval-per-temperature", type=int, required=True, help="as in training")
+    parser.add_argument("--seed", type=int, required=True, help="as in training")
+    parser.add_argument("--pdf", type=Path, required=True)
+    parser.add_argument("--png", type=Path, required=True)
+
+
+def run(args) -> int:
+    from bcgan.progress import make_eval_set, read_progress_csv, real_reference
+    from bcgan.response import load_response
+    from bcgan.shards import read_images
+
+    progress = {}
+    for path in args.progress:
+        variant = path.parent.name
+        if variant in progress:
+            raise UserError(f"{path}: a second progress file for {variant}")
+        progress[variant] = read_progress_csv(path)
+    images, temps = read_images(args.shards)
+    eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
+                             per_temperature=args.eval_per_temperature, seed=args.seed)
+    real = real_reference(*read_images([args.heldout]), eval_set)
+    save_figure(draw(progress, real), args.pdf, args.png)
+    return 0

@@ -1,0 +1,105 @@
+"""Inverse design for a user: microstructures of a trained generator at the temperatures asked for.
+
+Why: the paper's purpose is "ask for a temperature, get microstructures that have it". This module
+turns a generator file and a few temperatures into files anyone can open: one PNG per image
+in ``images/`` (L × L, 0/255 like the dataset, named ``T<temperature>_<index>.png`` so the temperature
+travels with the file), a contact sheet, and the same images in our "samples" HDF5 format so they can be evaluated
+(``bcgan psd table``). Noise follows bcgan.sample exactly: image i = temperature index × count +
+replicate gets noise seed f(seed, i), so the same seed gives the same images, and an image at a
+temperature of the sampling grid equals the one ``bcgan sample`` made with the same seed and count.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from bcgan.errors import UserError
+from bcgan.io import atomic_path
+
+__all__ = ["plan", "range_warnings", "png_name", "write_pngs", "contact_sheet"]
+
+_OUR_PNG = re.compile(r"^T[0-9]+\.[0-9]{4}_[0-9]{4,}\.png$")
+
+
+def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(temperature float32, noise_seed uint64) per image, temperature-major (bcgan.sample's convention)."""
+    from bcgan.sample import noise_seeds
+
+    t = np.asarray(temperatures, np.float64).ravel()
+    if t.size == 0:
+        raise UserError("give at least one --temperature")
+    bad = [v for v in t if not (math.isfinite(v) and v > 0)]
+    if bad:
+        raise UserError(f"--temperature {bad[0]:g}: temperatures must be finite and > 0 (J/k_B)")
+    if count < 1:
+        raise UserError(f"--count must be >= 1, got {count}")
+    if seed < 0:
+        raise UserError(f"--seed must be >= 0, got {seed}")
+    temperature = np.repeat(t.astype(np.float32), count)
+    return temperature, noise_seeds(seed, temperature.size)
+
+
+def range_warnings(temperatures, t_range) -> list[str]:
+    """One warning per temperature outside the range the generator was trained on (it extrapolates there)."""
+    lo, hi = float(t_range[0]), float(t_range[1])
+    return [f"T = {t:g} is outside the trained range [{lo:g}, {hi:g}]: the generator extrapolates "
+            "(a CGAN uses its end class), so its images need not have this temperature"
+            for t in dict.fromkeys(float(v) for v in np.ravel(temperatures)) if not lo <= t <= hi]
+
+
+def png_name(temperature: float, index: int) -> str:
+    """``T2.1000_0003.png``: bcgan.user_images reads the temperature back from this name."""
+    return f"T{float(temperature):.4f}_{index:04d}.png"
+
+
+def write_pngs(out_dir, images: np.ndarray, temperature: np.ndarray) -> list[str]:
+    """One L × L grayscale PNG per image (0/255), written atomically; stale PNGs of ours are removed."""
+    from PIL import Image
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = [png_name(t, i) for i, t in enumerate(temperature)]
+    keep = set(names)
+    for old in out_dir.iterdir():
+        if _OUR_PNG.match(old.name) and old.name not in keep:
+            old.unlink()  # an earlier run's image: the folder must hold exactly this set
+    for name, image in zip(names, images):
+        with atomic_path(out_dir / name) as tmp:
+            Image.fromarray(image, mode="L").save(tmp, format="PNG")
+    return names
+
+
+def contact_sheet(path, images: np.ndarray, temperature: np.ndarray, t_est=None, *, columns: int = 8,
+                  tile: int = 64) -> None:
+    """All images on one PNG: a labelled block of rows per requested temperature, T_est under each image."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    images = np.asarray(images)
+    L = images.shape[1]
+    scale = max(1, math.ceil(tile / L))
+    side, gap = L * scale, 6
+    font = ImageFont.load_default(size=12)
+    label_h = 16 if t_est is not None else 0
+    groups = [np.flatnonzero(temperature == t) for t in dict.fromkeys(temperature.tolist())]
+    cols = min(columns, max(len(g) for g in groups))
+    width = gap + cols * (side + gap)
+    heights = [20 + math.ceil(len(g) / cols) * (side + label_h + gap) for g in groups]
+    sheet = Image.new("L", (width, sum(heights) + gap), 255)
+    draw = ImageDraw.Draw(sheet)
+    y = gap
+    for g, h in zip(groups, heights):
+        draw.text((gap, y + 2), f"T = {float(temperature[g[0]]):.4g}  ({len(g)} images)", fill=0, font=font)
+        for k, i in enumerate(g):
+            x0 = gap + (k % cols) * (side + gap)
+            y0 = y + 20 + (k // cols) * (side + label_h + gap)
+            sheet.paste(Image.fromarray(images[i], mode="L").resize((side, side), Image.NEAREST), (x0, y0))
+            draw.rectangle((x0 - 1, y0 - 1, x0 + side, y0 + side), outline=128)
+            if t_est is not None:
+                draw.text((x0, y0 + side + 2), f"T_est {float(t_est[i]):.2f}", fill=0, font=font)
+        y += h
+    with atomic_path(path) as tmp:
+        sheet.save(tmp, format="PNG")

@@ -1,0 +1,128 @@
+"""Physics metrics of a generator while it trains (``progress.csv``): is training converged?
+
+Why: GAN losses do not say whether G makes the right microstructure at the right temperature. Every
+``eval_every`` iterations the training job evaluates G on one fixed evaluation set and appends a row:
+
+* the set: ``per_temperature`` images at each temperature of the sampling grid, image i with the
+  recorded noise seed f(seed, i) of ``bcgan.sample`` (variant independent, so every variant and
+  every evaluation sees the same noise);
+* T-MAE through the PSD response model, overall and below / near / above Tc (``bcgan.metrics``);
+* PSD distance to the real response (grid mean of the Mahalanobis distance of the mean fit);
+* diversity, raw and flip-invariant (mean pairwise pixel disagreement at each T);
+* energy error: grid mean of |<e>_gen(T) − <e>_real(T)|, e the nearest-neighbour energy per spin,
+  against the real training images nearest each grid temperature;
+* frac_positive: fraction of images with positive magnetisation (real data: about one half).
+
+G runs in eval mode without gradients, on its own noise, so an evaluation changes neither the
+weights, the BatchNorm statistics nor any random stream: training with or without it, and a
+resumed run, give the same bits on CPU. The rows carry no wall-clock values.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import numpy as np
+
+from bcgan.errors import UserError
+from bcgan.io import atomic_path
+
+COLUMNS = ["iteration", "images_seen", "mae_all", "mae_below", "mae_near", "mae_above", "psd_distance",
+           "diversity", "diversity_flip", "energy_error", "frac_positive"]
+
+
+@dataclass
+class EvalSet:
+    """Fixed conditioning temperatures and noise of the progress evaluation, with the real reference."""
+
+    temperature: np.ndarray  # (n,) float32, temperature-major over the grid
+    noise_seed: np.ndarray  # (n,) uint64, bcgan.sample's recorded seeds
+    grid: np.ndarray  # (n_t,) float32
+    real_energy: np.ndarray  # (n_t,) mean energy per spin of real images nearest each grid T
+    response: object  # bcgan.response.ResponseModel
+    near_frac: float
+
+
+def make_eval_set(images, temperatures, response, *, n_temperatures: int, per_temperature: int, seed: int,
+                  near_frac: float = 0.1) -> EvalSet:
+    """The evaluation set over the training range, and the real energies it is compared with."""
+    from bcgan.metrics import energy_per_spin, nearest_sets
+    from bcgan.sample import noise_seeds, temperature_grid
+
+    if per_temperature < 2:
+        raise UserError(f"train.eval_per_temperature must be >= 2 (diversity needs pairs), got {per_temperature}")
+    t = np.asarray(temperatures, np.float32)
+    grid = temperature_grid(float(t.min()), float(t.max()), n_temperatures)
+    idx, grp = nearest_sets(t, grid, per_temperature)
+    energy = energy_per_spin(np.asarray(images)[idx])
+    real_energy = np.bincount(grp, energy, minlength=grid.size) / np.bincount(grp, minlength=grid.size)
+    temperature = np.repeat(grid, per_temperature)
+    return EvalSet(temperature, noise_seeds(seed, temperature.size), grid, real_energy, response, near_frac)
+
+
+def evaluate(generator, eval_set: EvalSet, *, device="cpu", precision: str = "fp32") -> dict:
+    """One progress row (without iteration / images_seen) for ``generator`` on ``eval_set``."""
+    from bcgan.sample import generate
+
+    was_training = generator.training
+    images = generate(generator, eval_set.temperature, eval_set.noise_seed, device=device, precision=precision,
+                      progress=False)
+    generator.train(was_training)
+    return evaluate_images(images, eval_set.temperature, eval_set)
+
+
+def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
+    """The same metrics for real images (e.g. held-out) nearest each grid temperature: the floor."""
+    from bcgan.metrics import nearest_sets
+
+    per_temperature = eval_set.temperature.size // eval_set.grid.size
+    idx, grp = nearest_sets(temperatures, eval_set.grid, per_temperature)
+    return evaluate_images(np.asarray(images)[idx], eval_set.grid[grp], eval_set)
+
+
+def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
+    """Metrics of images made at grid temperatures ``t_cond`` (module doc)."""
+    from bcgan.metrics import diversity, energy_per_spin, psd_distance, temperature_errors
+    from bcgan.psd import psd_fit
+    from bcgan.response import estimate_temperature
+
+    model = eval_set.response
+    meta = model.meta
+    fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"), workers=1)
+    t = np.asarray(t_cond, np.float32)
+    t_est = estimate_temperature(model, fit.slope, fit.intercept)
+    errors = temperature_errors(t, t_est, tc=meta["tc"], near_frac=eval_set.near_frac)
+    grid_index = np.searchsorted(eval_set.grid, t)
+    energy = np.bincount(grid_index, energy_per_spin(images), minlength=eval_set.grid.size)
+    energy /= np.bincount(grid_index, minlength=eval_set.grid.size)
+    return {
+        **{f"mae_{r}": errors[f"mae_{r}"] for r in ("all", "below", "near", "above")},
+        "psd_distance": psd_distance(t, t, fit.slope, fit.intercept, model)[0],
+        "diversity": diversity(images, t)[0],
+        "diversity_flip": diversity(images, t, flip_invariant=True)[0],
+        "energy_error": float(np.mean(np.abs(energy - eval_set.real_energy))),
+        "frac_positive": float(np.mean(images.reshape(len(images), -1).mean(axis=1) > 127.5)),
+    }
+
+
+def write_progress_csv(path, rows) -> None:
+    """Rows (dicts with COLUMNS) as CSV; floats with repr so a file round-trips exactly."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for r in rows:
+            w.writerow([int(r["iteration"]), int(r["images_seen"])] + [repr(float(r[c])) for c in COLUMNS[2:]])
+
+
+def read_progress_csv(path):
+    """progress.csv -> pandas DataFrame; a file with other columns is a one-line UserError."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: progress file not found") from None
+    if list(df.columns) != COLUMNS:
+        raise UserError(f"{path}: not a progress.csv (columns {list(df.columns)})")
+    return df

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import bcgan  # noqa: F401  (first: sets OPENBLAS_NUM_THREADS before numpy loads OpenBLAS, see bcgan/__init__)
 import numpy as np
 import pytest
 

@@ -1,8 +1,10 @@
-"""Per-rule-family conda environments (envs/*.yaml) agree with pyproject.toml, and the rules use them.
+"""Per-rule-family conda environments (envs/*.yaml), the lock (constraints.txt), pyproject.toml's
+ranges and the set-up commands agree, and the rules use the environments.
 
 Why: conda is not reachable where the tests run, so the environments cannot be
-solved here; what can drift silently is a pin (envs say numpy 2.4.5, pyproject
-says 2.4.6) or a conda: directive pointing at a file that is gone.  Also runs
+solved here; what can drift silently is a pin (envs say numpy 2.4.5, the lock
+says 2.4.6), a lock that leaves pyproject's declared range, a set-up command that
+forgets the lock, or a conda: directive pointing at a file that is gone.  Also runs
 `snakemake --lint`, whose main complaint would be a rule without an environment.
 """
 
@@ -16,28 +18,49 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[1]
 ENVS = REPO / "envs"
+LOCK = REPO / "constraints.txt"
 FAMILIES = {"data", "evaluation", "torch"}
 # conda-forge names that differ from the PyPI names used in pyproject.toml
 CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib", "snakemake-minimal": "snakemake"}
-# tooling pins that pyproject.toml does not (and should not) list
-NOT_IN_PYPROJECT = {"python", "pip"}
+# tooling pins that the lock does not (and should not) list
+NOT_IN_LOCK = {"python", "pip"}
 
 
 def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pyproject_pins() -> dict[str, str]:
-    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+def lock_pins(path: Path = LOCK) -> dict[str, str]:
+    """Package (normalised) -> exact version, from a constraints file of ``name==version`` lines."""
     pins = {}
-    for dep in deps:
-        m = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*==\s*([^\s;,]+)\s*", dep)
-        assert m, f"pyproject dependency not pinned exactly: {dep!r}"
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==([^\s=<>!~,;+]+)", line)
+        assert m, f"{path.name}: not an exact pin name==version: {line!r}"
+        assert _norm(m.group(1)) not in pins, f"{path.name}: {m.group(1)} pinned twice"
         pins[_norm(m.group(1))] = m.group(2)
     return pins
+
+
+def pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+
+def declared_requirements() -> list[Requirement]:
+    """Every requirement pyproject.toml declares, extras included (self-references dropped)."""
+    project = pyproject()
+    reqs = [Requirement(d) for d in project["dependencies"]]
+    for deps in project.get("optional-dependencies", {}).values():
+        reqs += [Requirement(d) for d in deps if _norm(Requirement(d).name) != _norm(project["name"])]
+    return reqs
 
 
 def env_pins(path: Path) -> dict[str, str]:
@@ -63,26 +86,55 @@ def test_one_env_per_rule_family():
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_env_pins_equal_pyproject(family):
-    project = pyproject_pins()
+def test_env_pins_equal_lock(family):
+    lock = lock_pins()
     pins = env_pins(ENVS / f"{family}.yaml")
-    stray = sorted(set(pins) - set(project) - NOT_IN_PYPROJECT)
-    assert not stray, f"envs/{family}.yaml pins packages pyproject.toml does not list: {stray}"
-    wrong = {n: (v, project[n]) for n, v in pins.items() if n in project and v != project[n]}
-    assert not wrong, f"envs/{family}.yaml (env, pyproject) versions differ: {wrong}"
-    requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
-    major_minor = tuple(int(x) for x in pins["python"].split(".")[:2])
-    assert f">={major_minor[0]}.{major_minor[1]}" in requires.replace(" ", ""), (pins["python"], requires)
+    stray = sorted(set(pins) - set(lock) - NOT_IN_LOCK)
+    assert not stray, f"envs/{family}.yaml pins packages constraints.txt does not list: {stray}"
+    wrong = {n: (v, lock[n]) for n, v in pins.items() if n in lock and v != lock[n]}
+    assert not wrong, f"envs/{family}.yaml (env, constraints.txt) versions differ: {wrong}"
+    requires = SpecifierSet(pyproject()["requires-python"])
+    assert Version(pins["python"]) in requires, (pins["python"], str(requires))
+
+
+def test_lock_lies_inside_declared_ranges():
+    """Each declared dependency is locked, at a version its range admits, and each range has a
+    lower bound and an upper bound below the next major (an exact pin would turn GPU images away)."""
+    lock = lock_pins()
+    for req in declared_requirements():
+        name = _norm(req.name)
+        assert name in lock, f"constraints.txt does not lock {req.name}"
+        assert Version(lock[name]) in req.specifier, f"constraints.txt {name}=={lock[name]} outside {req}"
+        ops = {s.operator for s in req.specifier}
+        assert ops == {">=", "<"}, f"pyproject: {req} should be a range >=LOW,<NEXT_MAJOR"
+    requires = SpecifierSet(pyproject()["requires-python"])
+    assert "3.11" in requires and "3.12" in requires and "3.13" in requires, str(requires)
+
+
+def test_setup_commands_use_the_lock():
+    """The README's two front-door commands install with the lock, and .ci/run runs the test one."""
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    regenerate = next(b for b in blocks if "snakemake -c 2 --config preset=smoke" in b).strip()
+    tests = next(b for b in blocks if "python -m pytest" in b).strip()
+    assert regenerate.startswith("pip install -c constraints.txt -e . && "), regenerate
+    assert 'pip install -c constraints.txt -e ".[test]"' in tests, tests
+    ci = [ln for ln in (REPO / ".ci" / "run").read_text().splitlines() if ln and not ln.startswith(("#", "set ", "cd "))]
+    assert tests in ci, f".ci/run does not run the README's test command {tests!r}: {ci}"
 
 
 def test_env_checker_catches_drift(tmp_path):
     """The consistency check itself can fail: a drifted pin and an unpinned package are caught."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("dependencies:\n  - numpy=2.4.5\n")
-    assert env_pins(bad)["numpy"] != pyproject_pins()["numpy"]
+    assert env_pins(bad)["numpy"] != lock_pins()["numpy"]
     bad.write_text("dependencies:\n  - numpy>=2\n")
     with pytest.raises(AssertionError, match="not pinned"):
         env_pins(bad)
+    lock = tmp_path / "constraints.txt"
+    lock.write_text("numpy>=2\n")
+    with pytest.raises(AssertionError, match="not an exact pin"):
+        lock_pins(lock)
 
 
 def test_families_cover_the_stack():

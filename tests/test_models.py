@@ -169,7 +169,7 @@ def test_params_cli_writes_csv(tmp_path, capsys):
     out = tmp_path / "params.csv"
     assert main(["params", "--preset", "paper", "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open()))
-    assert [r["variant"] for r in rows] == list(VARIANTS)
+    assert [r["variant"] for r in rows] == list(VARIANTS) + ["bcgan-proj"]  # the paper preset's variants
     for col in ("gen", "disc", "embed_g", "embed_d", "paper_gen", "paper_disc", "paper_embed_g", "paper_embed_d",
                 "regressor"):
         assert col in rows[0]

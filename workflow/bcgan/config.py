@@ -10,7 +10,6 @@ import copy
 from functools import cache
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from bcgan.errors import UserError
@@ -47,7 +46,7 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def _one_line(error: jsonschema.ValidationError) -> str:
+def _one_line(error) -> str:
     """Phrase a schema violation as one line that names the key and what is allowed."""
     key = _key(error.absolute_path)
     if error.validator == "additionalProperties":
@@ -66,6 +65,8 @@ def _one_line(error: jsonschema.ValidationError) -> str:
 
 def validate(cfg: dict) -> None:
     """Raise UserError naming the first offending key, by the schema and the cross-key rules."""
+    import jsonschema  # here, not at the top: `bcgan bench` runs on GPU images that lack it
+
     validator = jsonschema.Draft7Validator(schema())
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), _key(e.absolute_path)))
     if errors:

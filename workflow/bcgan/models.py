@@ -93,6 +93,9 @@ VARIANT_SPECS: dict[str, VariantSpec] = {
         VariantSpec("cgan256", "cgan", num_classes=256),
         VariantSpec("cgan1024", "cgan", num_classes=1024),
         VariantSpec("bcgan", "bits", fmt=FLOAT32),
+        # BcGAN with D conditioned by projection, "as done in CcGAN" (paper §2), instead of Table 1's
+        # input plane, with which G collapses (README, "Why BcGAN collapsed")
+        VariantSpec("bcgan-proj", "bits", d_cond="projection"),
         # not in the paper; the one-line extension the design asks for
         VariantSpec("bcgan16", "bits", fmt=FLOAT16),
     )

@@ -53,6 +53,7 @@ rule psd_samples:
     input:
         samples=f"{RESULTS}/samples/{{variant}}.h5",
         response=f"{RESULTS}/psd/response.json",
+        heldout=f"{RESULTS}/data/heldout.h5",
     output:
         f"{RESULTS}/psd/samples_{{variant}}.csv",
     log:
@@ -66,8 +67,8 @@ rule psd_samples:
         mem_mb=mem_mb("psd_samples"),
         runtime=runtime("psd_samples"),
     shell:
-        "python -m bcgan psd table {input.samples} --response {input.response} --threads {threads}"
-        " --out {output} > {log} 2>&1"
+        "python -m bcgan psd table {input.samples} --response {input.response} --heldout {input.heldout}"
+        " --threads {threads} --out {output} > {log} 2>&1"
 
 
 rule fig3:

@@ -1,9 +1,17 @@
-"""G+D training-step throughput (images/s) per variant: one hinge D step plus one hinge G step.
+"""G+D training-step throughput per variant: fp32 beside the fast path, measured side by side.
 
-Prints ONE line of key=value pairs: for each variant and width, ``<variant>_L<L>_c<ch>=<img/s>``
-(images of the batch per full D+G step), plus ``peak_mem_mb_...`` on CUDA. Defaults: the image size,
-widths and z of the smoke and mini presets on CPU; ``--presets paper --device cuda --bf16
---channels-last`` for GPU.
+Why side by side: the fast path (bf16 autocast + channels-last, ``bcgan.precision``) gives up
+bit-reproducibility, so it must be seen to pay on the machine at hand; two numbers from one process
+and their ratio mean something on a shared machine where a lone number does not. The step is the
+training loop's own (``bcgan.train.d_step`` / ``g_step``: one hinge D step on G's detached fakes,
+one hinge G step), on random ±1 images and labels, so the data pipeline is not in the number.
+
+Prints ONE line of key=value pairs. For each preset and variant, key ``<preset>_<variant>_L<L>``:
+``<key>_fp32`` and ``<key>_bf16`` images/s, ``<key>_ratio`` (bf16 / fp32), ``<key>_h_fp32`` and
+``<key>_h_bf16`` the projected hours of the preset's whole training (epochs x n_images at that
+rate, G+D steps only), and on CUDA ``<key>_mb_fp32`` / ``<key>_mb_bf16``, the peak memory.
+``--compile`` wraps G and D in ``torch.compile`` (compilation happens in the warm-up steps). The
+precisions are measured in alternation ``--repeats`` times and the best rate of each is kept.
 """
 
 from __future__ import annotations
@@ -12,91 +20,124 @@ import time
 
 import torch
 
-from bcgan.ccgan import build_y2h
-from bcgan.config import resolve
 from bcgan.errors import UserError
-from bcgan.losses import hinge_d_loss, hinge_g_loss
 from bcgan.models import VARIANTS, build_discriminator, build_generator
+from bcgan.precision import PRECISIONS, check_precision, memory_format
 
 T_RANGE = (0.05, 4.54)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated variant names")
-    parser.add_argument("--presets", default="smoke,mini", help="presets whose L, widths and z to use")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=3, help="timed steps after one warm-up step")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--bf16", action="store_true", help="bf16 autocast")
-    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--presets", default="smoke,mini", help="presets whose L, widths, z and epochs to use")
+    parser.add_argument("--batch", type=int, default=64, help="images per step (paper: 200)")
+    parser.add_argument("--steps", type=int, default=3, help="timed steps after the warm-up steps")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps first (more with --compile)")
+    parser.add_argument("--precisions", default=",".join(PRECISIONS),
+                        help="fp32, bf16 (autocast + channels-last) or both (default both, with their ratio)")
+    parser.add_argument("--repeats", type=int, default=2, help="alternating rounds; the best rate counts")
+    parser.add_argument("--compile", action="store_true", help="torch.compile G and D")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = leave as is)")
     parser.add_argument("--seed", type=int, default=0)
 
 
-def _step(G, D, optG, optD, real, labels, z_dim, device, autocast):
-    b = real.shape[0]
-    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
-        z = torch.randn(b, z_dim, device=device)
-        fake = G(z, labels)
-        d_loss = hinge_d_loss(D(real, labels), D(fake.detach(), labels))
-    optD.zero_grad(set_to_none=True)
-    d_loss.backward()
-    optD.step()
-    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
-        g_loss = hinge_g_loss(D(G(torch.randn(b, z_dim, device=device), labels), labels))
-    optG.zero_grad(set_to_none=True)
-    g_loss.backward()
-    optG.step()
+def build_step(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int,
+               device: torch.device, precision: str, compile: bool = False, seed: int = 0):
+    """A function doing one training step (D then G) of a fresh model pair on fixed random data."""
+    from bcgan.ccgan import build_y2h
+    from bcgan.train import d_step, g_step
+
+    torch.manual_seed(seed)
+    y2h = build_y2h() if variant == "ccgan" else None
+    fmt = memory_format(precision)
+    G = build_generator(variant, image_size, g_channels, z_dim, T_RANGE, y2h=y2h).to(device, memory_format=fmt)
+    D = build_discriminator(variant, image_size, d_channels, T_RANGE, y2h=y2h).to(device, memory_format=fmt)
+    opt_g = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
+    opt_d = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
+    G_run, D_run = (torch.compile(G), torch.compile(D)) if compile else (G, D)
+    real = ((torch.rand(batch, 1, image_size, image_size, device=device) > 0.5).float() * 2 - 1).contiguous(
+        memory_format=fmt)
+    labels = G.labels(torch.rand(batch) * (T_RANGE[1] - T_RANGE[0]) + T_RANGE[0]).to(device)
+
+    def step():
+        z_d = torch.randn(batch, z_dim, device=device)
+        z_g = torch.randn(batch, z_dim, device=device)
+        d_step(G_run, D_run, opt_d, real, z_d, labels, labels, None, precision)
+        g_step(G_run, D_run, opt_g, z_g, labels, precision)
+
+    return step
 
 
 def measure(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int, steps: int,
-            device: torch.device, bf16: bool, channels_last: bool, seed: int) -> tuple[float, float]:
-    """(images per second, peak CUDA memory in MB or nan) for one variant and width."""
-    torch.manual_seed(seed)
-    y2h = build_y2h() if variant == "ccgan" else None
-    G = build_generator(variant, image_size, g_channels, z_dim, T_RANGE, y2h=y2h).to(device)
-    D = build_discriminator(variant, image_size, d_channels, T_RANGE, y2h=y2h).to(device)
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    G, D = G.to(memory_format=fmt), D.to(memory_format=fmt)
-    optG = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
-    optD = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
-    real = (torch.rand(batch, 1, image_size, image_size, device=device) > 0.5).float() * 2 - 1
-    real = real.contiguous(memory_format=fmt)
-    temps = torch.rand(batch) * (T_RANGE[1] - T_RANGE[0]) + T_RANGE[0]
-    labels = G.labels(temps).to(device)
-    _step(G, D, optG, optD, real, labels, z_dim, device, bf16)  # warm-up
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
+            device: torch.device, precision: str, compile: bool = False, seed: int = 0,
+            warmup: int = 1) -> tuple[float, float]:
+    """(images per second, peak CUDA memory in MB or nan) of training steps for one variant and width."""
+    step = build_step(variant, image_size, g_channels, d_channels, z_dim, batch, device, precision, compile, seed)
+    cuda = device.type == "cuda"
+    for _ in range(max(warmup, 1)):
+        step()
+    if cuda:
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
     t0 = time.perf_counter()
     for _ in range(steps):
-        _step(G, D, optG, optD, real, labels, z_dim, device, bf16)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+        step()
+    if cuda:
+        torch.cuda.synchronize(device)
     dt = time.perf_counter() - t0
-    peak = torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else float("nan")
+    peak = torch.cuda.max_memory_allocated(device) / 2**20 if cuda else float("nan")
+    del step
+    if cuda:
+        torch.cuda.empty_cache()
     return batch * steps / dt, peak
 
 
 def run(args) -> int:
-    device = torch.device(args.device)
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        raise UserError(f"--device {args.device!r} is not a torch device") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda requested but CUDA is not available")
+    if args.batch < 2 or args.steps < 1 or args.repeats < 1:
+        raise UserError(f"--batch must be >= 2, --steps and --repeats >= 1, got {args.batch}, {args.steps}, "
+                        f"{args.repeats}")
+    precisions = [check_precision(p) for p in args.precisions.split(",") if p]
+    if not precisions:
+        raise UserError("--precisions names none of fp32, bf16")
     if args.threads:
         torch.set_num_threads(args.threads)
-    parts = [f"bench=models device={device.type} bf16={int(args.bf16)} channels_last={int(args.channels_last)} "
-             f"batch={args.batch} steps={args.steps} threads={torch.get_num_threads()}"]
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    from bcgan.config import resolve
+
+    parts = [f"bench=models device={device.type} compile={int(args.compile)} batch={args.batch} "
+             f"steps={args.steps} repeats={args.repeats} threads={torch.get_num_threads()} torch={torch.__version__}"]
     for preset in (p for p in args.presets.split(",") if p):
         cfg = resolve({"preset": preset})
         L, z_dim, widths = cfg["data"]["size"], cfg["models"]["z_dim"], cfg["models"]
+        images_total = cfg["train"]["epochs"] * cfg["data"]["n_images"]
         for v in (x for x in args.variants.split(",") if x):
+            if v not in VARIANTS:
+                raise UserError(f"--variants: unknown variant {v!r} (known: {', '.join(VARIANTS)})")
             g_ch = widths["g_channels"].get(v, widths["g_channels"]["default"])
             d_ch = widths["d_channels"].get(v, widths["d_channels"]["default"])
-            ips, peak = measure(v, L, g_ch, d_ch, z_dim, args.batch, args.steps, device, args.bf16,
-                                args.channels_last, args.seed)
             key = f"{preset}_{v}_L{L}"
-            parts.append(f"{key}={ips:.1f}")
-            if device.type == "cuda":
-                parts.append(f"peak_mem_mb_{key}={peak:.0f}")
+            ips, peak = {p: 0.0 for p in precisions}, {p: float("nan") for p in precisions}
+            for _ in range(args.repeats):  # alternate, keep the best: a shared machine disturbs both alike
+                for prec in precisions:
+                    rate, mb = measure(v, L, g_ch, d_ch, z_dim, args.batch, args.steps, device, prec,
+                                       compile=args.compile, seed=args.seed, warmup=args.warmup)
+                    ips[prec], peak[prec] = max(ips[prec], rate), mb
+            for prec in precisions:
+                parts.append(f"{key}_{prec}={ips[prec]:.1f}")
+                parts.append(f"{key}_h_{prec}={images_total / ips[prec] / 3600:.3g}")
+                if device.type == "cuda":
+                    parts.append(f"{key}_mb_{prec}={peak[prec]:.0f}")
+            if len(ips) == 2:
+                parts.append(f"{key}_ratio={ips['bf16'] / ips['fp32']:.2f}")
     print(" ".join(parts), flush=True)
     return 0

@@ -77,6 +77,12 @@ DIFFERENCES: dict[str, str] = {
         "23->8, tanh, then Linear 18->128x128 with tanh giving D's extra input plane; 18 hidden "
         "units is the integer closest to the paper's size (17 would give 295K)."
     ),
+    "bcgan_proj": (
+        "bcgan-proj (not in Table 1) is BcGAN with the same G and a D conditioned by projection, as "
+        "CcGAN's D: a bit MLP (1->2, 8->8, 23->8, tanh, 18->128, tanh; EmbedD 2.7K) whose output a "
+        "spectral-normed Linear 128->6656 projects onto D's features; that Linear (852K) counts as "
+        "backbone, so Disc is 7.20M, +9.6 % over the paper's BcGAN Disc."
+    ),
 }
 
 COLUMNS = ["variant", "gen", "disc", "embed_g", "embed_d", "regressor",

@@ -17,8 +17,9 @@ from bcgan.errors import UserError
 from bcgan.figures.style import plt
 
 TITLES = {"ccgan": "CcGAN", "cgan64": "CGAN, 64 classes", "cgan256": "CGAN, 256 classes",
-          "cgan1024": "CGAN, 1024 classes", "bcgan": "BcGAN", "bcgan16": "BcGAN (float16)"}
-ORDER = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan", "bcgan16"]
+          "cgan1024": "CGAN, 1024 classes", "bcgan": "BcGAN", "bcgan-proj": "BcGAN, projection D",
+          "bcgan16": "BcGAN (float16)"}
+ORDER = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan", "bcgan-proj", "bcgan16"]
 ALIVE, DEAD = "tab:blue", "tab:red"
 
 

@@ -17,7 +17,7 @@ from bcgan.figures.boxplots import ORDER, TITLES
 from bcgan.figures.style import plt, save_figure
 from bcgan.perturb import read_perturbation
 
-MARKERS = {"ccgan": "s", "cgan64": "v", "cgan256": "^", "cgan1024": "D", "bcgan": "o", "bcgan16": "P"}
+MARKERS = {"ccgan": "s", "cgan64": "v", "cgan256": "^", "cgan1024": "D", "bcgan": "o", "bcgan-proj": "X", "bcgan16": "P"}
 
 
 def draw(perturbations):

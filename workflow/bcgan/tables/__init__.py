@@ -13,7 +13,7 @@ from bcgan.errors import UserError
 from bcgan.io import atomic_path
 
 VARIANT_LABELS = {"ccgan": "CcGAN", "cgan64": "CGAN 64 classes", "cgan256": "CGAN 256 classes",
-                  "cgan1024": "CGAN 1024 classes", "bcgan": "BcGAN"}
+                  "cgan1024": "CGAN 1024 classes", "bcgan": "BcGAN", "bcgan-proj": "BcGAN, projection D"}
 
 
 def label(variant: str) -> str:

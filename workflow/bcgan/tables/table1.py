@@ -53,7 +53,7 @@ def classify_benchmarks(paths) -> tuple[dict, dict]:
     train, pretrain = {}, {}
     for p in paths:
         stem = Path(p).name.removesuffix(".tsv")
-        m = re.fullmatch(r"train_(\w+)", stem)
+        m = re.fullmatch(r"train_([\w-]+)", stem)
         if m:
             train[m.group(1)] = read_benchmark(p)
         elif stem in PRETRAIN_RULES:

@@ -32,7 +32,7 @@ import numpy as np
 from bcgan.errors import UserError
 
 __all__ = ["temperature_errors", "psd_distance", "pairwise_disagreement", "diversity", "nearest_sets",
-           "response_at", "energy_per_spin", "magnetisation"]
+           "response_at", "energy_per_spin", "magnetisation", "mean_energy_by_group"]
 
 
 def temperature_errors(t_cond, t_est, *, tc: float, near_frac: float = 0.1) -> dict:
@@ -164,6 +164,12 @@ def energy_per_spin(images) -> np.ndarray:
     s = _spins(images)
     bonds = s * np.roll(s, 1, axis=1) + s * np.roll(s, 1, axis=2)
     return -bonds.mean(axis=(1, 2))
+
+
+def mean_energy_by_group(images, groups) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted group keys, mean energy per spin of the images of each group), e.g. grouped by T."""
+    keys, inv = _groups(groups)
+    return keys, np.bincount(inv, energy_per_spin(images), minlength=keys.size) / np.bincount(inv, minlength=keys.size)
 
 
 def magnetisation(images) -> np.ndarray:

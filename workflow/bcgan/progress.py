@@ -47,7 +47,7 @@ class EvalSet:
 def make_eval_set(images, temperatures, response, *, n_temperatures: int, per_temperature: int, seed: int,
                   near_frac: float = 0.1) -> EvalSet:
     """The evaluation set over the training range, and the real energies it is compared with."""
-    from bcgan.metrics import energy_per_spin, nearest_sets
+    from bcgan.metrics import mean_energy_by_group, nearest_sets
     from bcgan.sample import noise_seeds, temperature_grid
 
     if per_temperature < 2:
@@ -55,8 +55,7 @@ def make_eval_set(images, temperatures, response, *, n_temperatures: int, per_te
     t = np.asarray(temperatures, np.float32)
     grid = temperature_grid(float(t.min()), float(t.max()), n_temperatures)
     idx, grp = nearest_sets(t, grid, per_temperature)
-    energy = energy_per_spin(np.asarray(images)[idx])
-    real_energy = np.bincount(grp, energy, minlength=grid.size) / np.bincount(grp, minlength=grid.size)
+    real_energy = mean_energy_by_group(np.asarray(images)[idx], grp)[1]  # every grid T has its set
     temperature = np.repeat(grid, per_temperature)
     return EvalSet(temperature, noise_seeds(seed, temperature.size), grid, real_energy, response, near_frac)
 
@@ -83,7 +82,7 @@ def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
 
 def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     """Metrics of images made at grid temperatures ``t_cond`` (module doc)."""
-    from bcgan.metrics import diversity, energy_per_spin, psd_distance, temperature_errors
+    from bcgan.metrics import diversity, magnetisation, mean_energy_by_group, psd_distance, temperature_errors
     from bcgan.psd import psd_fit
     from bcgan.response import estimate_temperature
 
@@ -93,16 +92,14 @@ def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     t = np.asarray(t_cond, np.float32)
     t_est = estimate_temperature(model, fit.slope, fit.intercept)
     errors = temperature_errors(t, t_est, tc=meta["tc"], near_frac=eval_set.near_frac)
-    grid_index = np.searchsorted(eval_set.grid, t)
-    energy = np.bincount(grid_index, energy_per_spin(images), minlength=eval_set.grid.size)
-    energy /= np.bincount(grid_index, minlength=eval_set.grid.size)
+    energy = mean_energy_by_group(images, t)[1]  # t covers every grid temperature, in grid order
     return {
         **{f"mae_{r}": errors[f"mae_{r}"] for r in ("all", "below", "near", "above")},
         "psd_distance": psd_distance(t, t, fit.slope, fit.intercept, model)[0],
         "diversity": diversity(images, t)[0],
         "diversity_flip": diversity(images, t, flip_invariant=True)[0],
         "energy_error": float(np.mean(np.abs(energy - eval_set.real_energy))),
-        "frac_positive": float(np.mean(images.reshape(len(images), -1).mean(axis=1) > 127.5)),
+        "frac_positive": float(np.mean(magnetisation(images) > 0)),
     }
 
 

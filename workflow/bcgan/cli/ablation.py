@@ -49,15 +49,12 @@ def add_parser(subparsers) -> None:
 def _row(arm: str, G, progress_rows: list, eval_set, args) -> dict:
     from bcgan.diagnostics import cbn_gain_stats, t_response, z_share
     from bcgan.models import count_parameters
-    from bcgan.psd import psd_fit
-    from bcgan.response import estimate_temperature
+    from bcgan.realism import d2_of
     from bcgan.sample import generate
 
     last = progress_rows[-1]
     images = generate(G, eval_set.temperature, eval_set.noise_seed, precision=args.precision, progress=False)
-    meta = eval_set.response.meta
-    fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"))
-    resp = t_response(eval_set.temperature, estimate_temperature(eval_set.response, fit.slope, fit.intercept))
+    resp = t_response(eval_set.temperature, d2_of(eval_set.response, images)[0])
     counts = count_parameters(arm, G.image_size, args.g_channels, args.d_channels, args.z_dim)
     row = {"arm": arm, "iterations": int(last["iteration"]),
            **{k: last[k] for k in ("diversity", "diversity_flip", "mae_all", "psd_distance", "energy_error",

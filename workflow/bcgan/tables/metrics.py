@@ -48,18 +48,9 @@ def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_
     return row
 
 
-def energy_by_temperature(images, groups) -> tuple[np.ndarray, np.ndarray]:
-    """(group keys, mean energy per spin of the images of each group)."""
-    from bcgan.metrics import energy_per_spin
-
-    keys, inv = np.unique(np.asarray(groups).ravel(), return_inverse=True)
-    e = np.bincount(inv, energy_per_spin(images), minlength=keys.size) / np.bincount(inv, minlength=keys.size)
-    return keys, e
-
-
 def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, psd_options: dict) -> dict:
     """The "real" row: response-model floor from the accuracy table, PSD distance / diversity of real sets."""
-    from bcgan.metrics import diversity, magnetisation, nearest_sets, psd_distance
+    from bcgan.metrics import diversity, magnetisation, mean_energy_by_group, nearest_sets, psd_distance
     from bcgan.psd import psd_fit
 
     idx, grp = nearest_sets(temperature, grid, per_temperature)
@@ -75,7 +66,7 @@ def real_reference(images, temperature, grid, per_temperature: int, model, *, ac
     row["diversity"] = diversity(sel, grp)[0]
     row["diversity_flip"] = diversity(sel, grp, flip_invariant=True)[0]
     row["frac_positive"] = float(np.mean(magnetisation(sel) > 0))
-    row["energy_by_t"] = energy_by_temperature(sel, np.asarray(grid)[grp])
+    row["energy_by_t"] = mean_energy_by_group(sel, np.asarray(grid)[grp])
     return row
 
 
@@ -176,6 +167,7 @@ def _load_set(samples_path, psd_path):
 
 
 def run(args) -> int:
+    from bcgan.metrics import mean_energy_by_group
     from bcgan.response import load_response
     from bcgan.shards import read_images
 
@@ -205,7 +197,7 @@ def run(args) -> int:
                                   psd_options=psd_options)
     real_keys, real_energy = rows["real"].pop("energy_by_t")
     for variant, (images, t) in generated.items():
-        keys, energy = energy_by_temperature(images, t)
+        keys, energy = mean_energy_by_group(images, t)
         rows[variant]["energy_error"] = float(np.mean(np.abs(energy - np.interp(keys, real_keys, real_energy))))
     table = build(rows, read_activity(args.activity))
     write_table(table, args.out_csv, markdown_frame(table), args.out_md,

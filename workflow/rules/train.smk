@@ -91,7 +91,7 @@ rule train:
         ccgan=ccgan_options,
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: CFG["train"]["threads"]
     resources:
         mem_mb=mem_mb("train"),
         runtime=runtime("train"),

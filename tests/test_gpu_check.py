@@ -7,8 +7,11 @@ real ``bcgan`` commands (bench, profile, kill-and-resume training, sampling, PSD
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -62,3 +65,18 @@ def test_check_fails_loudly_without_cuda(tmp_path):
     proc, lines = _run(tmp_path / "out", timeout=120)  # default --device cuda
     assert proc.returncode == 1
     assert lines == ["FAIL env: --device cuda but torch.cuda.is_available() is False"]
+
+
+def test_workflow_check_stops_at_its_limit_and_still_summarises(tmp_path):
+    """scripts/gpu-workflow-check on the smoke preset, cut after 25 s: it returns soon after, with a summary."""
+    work = tmp_path / "repo"
+    shutil.copytree(REPO, work, ignore=shutil.ignore_patterns("results", ".snakemake", ".git", ".whl", "*.egg-info"))
+    env = {**os.environ, "PYTHONPATH": str(work / "workflow")}
+    start = time.monotonic()
+    proc = subprocess.run([str(work / "scripts" / "gpu-workflow-check"), str(tmp_path / "out"), "--preset", "smoke",
+                           "--cores", "2", "--limit", "25"], cwd=work, env=env, capture_output=True, text=True)
+    assert time.monotonic() - start < 25 + 20 + 30
+    assert proc.returncode == 124, proc.stdout + proc.stderr
+    summary = (tmp_path / "out" / "summary.txt").read_text()
+    assert "preset=smoke" in summary and "snakemake_exit=124" in summary
+    assert (tmp_path / "out" / "results.tgz").stat().st_size > 0

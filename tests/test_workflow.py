@@ -36,7 +36,8 @@ VARIANTS = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan"]
 def test_smoke_dag_builds_every_target(smoke_run):
     results = smoke_run / "results" / "smoke"
     names = ["data/manifest.json", "data/magnetization.csv", "psd/response.json", "psd/accuracy.csv",
-             "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md"]
+             "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md",
+             "tables/convergence.csv", "tables/convergence.md"]
     names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "losses.csv", "progress.csv",
                                                               "loss_curve.png")]
     names += [f"samples/{v}.h5" for v in VARIANTS]

@@ -179,6 +179,8 @@ def final_outputs():
         *figure("fig2_response"),
         *[f"{RESULTS}/models/{v}/loss_curve.png" for v in VARIANTS],
         *figure("training_progress"),
+        f"{RESULTS}/tables/convergence.csv",
+        f"{RESULTS}/tables/convergence.md",
         f"{RESULTS}/tables/table1.csv",
         f"{RESULTS}/tables/table1.md",
         f"{RESULTS}/tables/metrics.csv",

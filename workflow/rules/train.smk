@@ -133,3 +133,27 @@ rule training_progress:
         "python -m bcgan train progress-figure {input.progress} --shards {input.shards} --heldout {input.heldout}"
         " --response {input.response} {params.evaluation} --seed {params.seed}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule convergence:
+    input:
+        [f"{RESULTS}/models/{v}/progress.csv" for v in VARIANTS],
+    output:
+        csv=f"{RESULTS}/tables/convergence.csv",
+        md=report(f"{RESULTS}/tables/convergence.md", caption="../report/convergence.rst", category="Training"),
+    log:
+        f"{LOGS}/convergence.log",
+    benchmark:
+        f"{BENCHMARKS}/convergence.tsv"
+    params:
+        fraction=0.2,  # judge the last fifth of training
+        tolerance=2.0,  # flat: |change over it| <= tolerance x evaluation scatter
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("convergence"),
+        runtime=runtime("convergence"),
+    shell:
+        "python -m bcgan train convergence {input} --fraction {params.fraction} --tolerance {params.tolerance}"
+        " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -80,6 +80,12 @@ def add_parser(subparsers) -> None:
     training_progress.add_arguments(p)
     p.set_defaults(func=training_progress.run)
 
+    from bcgan.tables import convergence
+
+    p = sub.add_parser("convergence", help="is each variant's training flat over its last fifth? (progress.csv)")
+    convergence.add_arguments(p)
+    p.set_defaults(func=convergence.run)
+
     p = sub.add_parser("regressor", help="CcGAN: ResNet34 image -> normalised temperature")
     _common(p)
     p.add_argument("--t-range", nargs=2, required=True, metavar=("TMIN", "TMAX"), help="label normalisation range")

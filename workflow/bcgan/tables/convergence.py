@@ -1,0 +1,127 @@
+"""Has each variant's training converged? A table read from the progress.csv files.
+
+Why: a GAN that has not converged proves nothing either way, and "the curves look flat" is not a
+measurement. For each variant and each physics metric of ``bcgan.progress`` this fits a straight line
+to the evaluations in the last fifth of training and compares the change it makes over that fifth
+(the *drift*) with the evaluation-to-evaluation *scatter*: the standard deviation of the residuals of
+a straight line through the evaluations of the second half. A metric is flat when
+|drift| <= 2 scatter (``--fraction`` and ``--tolerance`` change the fifth and the 2); a variant has converged when all its metrics are flat. Fewer than 3 evaluations
+in the last fifth (or 4 in the second half) give no verdict. Registered as ``bcgan train convergence``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bcgan.errors import UserError
+
+METRICS = {"mae_all": "T-MAE", "psd_distance": "PSD distance", "diversity_flip": "diversity (flip)",
+           "energy_error": "energy error"}
+FRACTION = 0.2   # the last fifth of training
+TOLERANCE = 2.0  # flat: |drift| <= TOLERANCE * scatter
+
+
+def _line(x, y):
+    slope, intercept = np.polyfit(x, y, 1)
+    return slope, y - (slope * x + intercept)
+
+
+def metric_convergence(iterations, values, *, fraction: float = FRACTION, tolerance: float = TOLERANCE) -> dict:
+    """drift over the last ``fraction`` of training, scatter, and the flat verdict (None = too few points)."""
+    x = np.asarray(iterations, dtype=float)
+    y = np.asarray(values, dtype=float)
+    end = x.max()
+    last = x >= end * (1 - fraction)
+    half = x >= end * 0.5
+    out = {"evaluations": int(last.sum()), "start": np.nan, "end": np.nan, "drift": np.nan, "scatter": np.nan,
+           "flat": None}
+    if last.sum() < 3 or half.sum() < 4:
+        return out
+    slope, _ = _line(x[last], y[last])
+    _, residuals = _line(x[half], y[half])
+    span = end - x[last].min()
+    scatter = float(np.std(residuals, ddof=2))
+    drift = float(slope * span)
+    rounding = 1e-9 * max(1.0, float(np.abs(y).max()))  # a constant metric is flat despite float error
+    out.update(start=float(y[last].mean() - slope * (x[last].mean() - x[last].min())), drift=drift,
+               scatter=scatter, flat=bool(abs(drift) <= tolerance * scatter + rounding))
+    out["end"] = out["start"] + drift
+    return out
+
+
+def build(progress: dict, *, fraction: float = FRACTION, tolerance: float = TOLERANCE):
+    """{variant: progress DataFrame} -> long DataFrame, one row per variant and metric."""
+    import pandas as pd
+
+    from bcgan.figures.boxplots import ORDER
+
+    rows = []
+    for variant in sorted(progress, key=lambda v: ORDER.index(v) if v in ORDER else len(ORDER)):
+        df = progress[variant]
+        for key in METRICS:
+            rows.append({"variant": variant, "metric": key, "last_iteration": int(df["iteration"].max()),
+                         **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
+    return pd.DataFrame(rows)
+
+
+def markdown_frame(table):
+    """One row per variant: 'start → end (scatter s)' per metric, flat or not, and the verdict."""
+    import pandas as pd
+
+    from bcgan.tables import label
+
+    def cell(r):
+        if r["flat"] is None or pd.isna(r["flat"]):
+            return f"– ({r['evaluations']} evaluations)"
+        mark = "flat" if r["flat"] else "**moving**"
+        return f"{r['start']:.3g} → {r['end']:.3g} (± {r['scatter']:.2g}) {mark}"
+
+    out = []
+    for variant, group in table.groupby("variant", sort=False):
+        flats = [f for f in group["flat"] if f is not None and not pd.isna(f)]
+        verdict = "–" if len(flats) < len(group) else ("converged" if all(flats) else "not converged")
+        rec = {"Model": label(variant), "iterations": f"{group['last_iteration'].iloc[0]:,}"}
+        rec.update({METRICS[r["metric"]]: cell(r) for _, r in group.iterrows()})
+        rec["verdict"] = verdict
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def notes(fraction: float, tolerance: float) -> list[str]:
+    return [f"Each cell: a straight line through the evaluations of the last {fraction:.0%} of training, from its "
+            "start to its end, ± the scatter (standard deviation of the residuals of a straight line through the "
+            "evaluations of the second half).",
+            f"flat: |change| <= {tolerance:g} × scatter; converged: every metric flat. Too few evaluations give no "
+            "verdict (–)."]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("progress", type=Path, nargs="+",
+                        help="progress.csv files; the variant is the name of the folder holding each")
+    parser.add_argument("--fraction", type=float, default=FRACTION, help="judge this last fraction of training")
+    parser.add_argument("--tolerance", type=float, default=TOLERANCE, help="flat: |change| <= tolerance x scatter")
+    parser.add_argument("--out-csv", type=Path, required=True)
+    parser.add_argument("--out-md", type=Path, required=True)
+
+
+def run(args) -> int:
+    from bcgan.progress import read_progress_csv
+    from bcgan.tables import write_table
+
+    progress = {}
+    for path in args.progress:
+        variant = path.parent.name
+        if variant in progress:
+            raise UserError(f"{path}: a second progress file for {variant}")
+        progress[variant] = read_progress_csv(path)
+    if not 0 < args.fraction <= 0.5:
+        raise UserError(f"--fraction must be in (0, 0.5], got {args.fraction}")
+    if args.tolerance <= 0:
+        raise UserError(f"--tolerance must be > 0, got {args.tolerance}")
+    table = build(progress, fraction=args.fraction, tolerance=args.tolerance)
+    write_table(table, args.out_csv, markdown_frame(table), args.out_md, title="Convergence of training",
+                notes=notes(args.fraction, args.tolerance))
+    print(markdown_frame(table).to_string(index=False))
+    return 0

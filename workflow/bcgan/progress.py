@@ -123,3 +123,14 @@ def read_progress_csv(path):
     if list(df.columns) != COLUMNS:
         raise UserError(f"{path}: not a progress.csv (columns {list(df.columns)})")
     return df
+
+
+def read_progress_files(paths) -> dict:
+    """{variant: DataFrame} from progress.csv files, the variant being the name of each file's folder."""
+    progress = {}
+    for path in paths:
+        variant = path.parent.name
+        if variant in progress:
+            raise UserError(f"{path}: a second progress file for {variant}")
+        progress[variant] = read_progress_csv(path)
+    return progress

@@ -63,16 +63,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from bcgan.progress import make_eval_set, read_progress_csv, real_reference
+    from bcgan.progress import make_eval_set, read_progress_files, real_reference
     from bcgan.response import load_response
     from bcgan.shards import read_images
 
-    progress = {}
-    for path in args.progress:
-        variant = path.parent.name
-        if variant in progress:
-            raise UserError(f"{path}: a second progress file for {variant}")
-        progress[variant] = read_progress_csv(path)
+    progress = read_progress_files(args.progress)
     images, temps = read_images(args.shards)
     eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
                              per_temperature=args.eval_per_temperature, seed=args.seed)

@@ -107,19 +107,14 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from bcgan.progress import read_progress_csv
+    from bcgan.progress import read_progress_files
     from bcgan.tables import write_table
 
-    progress = {}
-    for path in args.progress:
-        variant = path.parent.name
-        if variant in progress:
-            raise UserError(f"{path}: a second progress file for {variant}")
-        progress[variant] = read_progress_csv(path)
     if not 0 < args.fraction <= 0.5:
         raise UserError(f"--fraction must be in (0, 0.5], got {args.fraction}")
     if args.tolerance <= 0:
         raise UserError(f"--tolerance must be > 0, got {args.tolerance}")
+    progress = read_progress_files(args.progress)
     table = build(progress, fraction=args.fraction, tolerance=args.tolerance)
     write_table(table, args.out_csv, markdown_frame(table), args.out_md, title="Convergence of training",
                 notes=notes(args.fraction, args.tolerance))

@@ -8,11 +8,11 @@ from pathlib import Path
 from conftest import snakemake
 
 
-def planned_jobs(workdir: Path, override: str = "") -> dict[str, int]:
+def planned_jobs(workdir: Path, override: str = "", preset: str = "smoke") -> dict[str, int]:
     """Rule name -> job count of a dry run with ``override`` (YAML) merged over config.yaml."""
     (workdir / "override.yaml").write_text(override or "{}\n")
     proc = snakemake(workdir, "--cores", "1", "--dry-run", "--configfile", "config.yaml", "override.yaml",
-                     "--config", "preset=smoke")
+                     "--config", f"preset={preset}")
     out = proc.stdout + proc.stderr
     if "Nothing to be done" in out:
         return {}
@@ -85,3 +85,10 @@ def test_changing_the_dataset_reruns_the_data_and_everything_downstream(smoke_ru
     assert {"ising_shard", "dataset_manifest", "magnetization_table", "fig7", "psd_response", "fig2"} <= set(jobs)
     # held-out images take the global indices after the training set, so they move too
     assert "ising_heldout" in jobs
+
+
+def test_mini_and_paper_watch_every_variant(smoke_run):
+    """Both big presets train all six variants, each with its progress.csv, and judge convergence."""
+    for preset in ("mini", "paper"):
+        jobs = planned_jobs(smoke_run, preset=preset)
+        assert jobs["train"] == 6 and jobs["training_progress"] == 1 and jobs["convergence"] == 1, (preset, jobs)

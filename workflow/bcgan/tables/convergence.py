@@ -62,7 +62,7 @@ def build(progress: dict, *, fraction: float = FRACTION, tolerance: float = TOLE
         df = progress[variant]
         for key in METRICS:
             rows.append({"variant": variant, "metric": key, "last_iteration": int(df["iteration"].max()),
-                         **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
+                         "fraction": fraction, **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
     return pd.DataFrame(rows)
 
 
@@ -74,7 +74,8 @@ def markdown_frame(table):
 
     def cell(r):
         if r["flat"] is None or pd.isna(r["flat"]):
-            return f"– ({r['evaluations']} evaluations)"
+            n = r["evaluations"]
+            return f"– ({n} evaluation{'' if n == 1 else 's'} in the last {r['fraction']:.0%})"
         mark = "flat" if r["flat"] else "**moving**"
         return f"{r['start']:.3g} → {r['end']:.3g} (± {r['scatter']:.2g}) {mark}"
 

@@ -5,8 +5,9 @@ measurement. For each variant and each physics metric of ``bcgan.progress`` this
 to the evaluations in the last fifth of training and compares the change it makes over that fifth
 (the *drift*) with the evaluation-to-evaluation *scatter*: the standard deviation of the residuals of
 a straight line through the evaluations of the second half. A metric is flat when
-|drift| <= 2 scatter (``--fraction`` and ``--tolerance`` change the fifth and the 2); a variant has converged when all its metrics are flat. Fewer than 3 evaluations
-in the last fifth (or 4 in the second half) give no verdict. Registered as ``bcgan train convergence``.
+|drift| <= 2 scatter (``--fraction`` and ``--tolerance`` change the fifth and the 2); a variant has
+converged when all its metrics are flat. Fewer than 3 evaluations in the last fifth (or 4 in the
+second half) give no verdict. Registered as ``bcgan train convergence``.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def build(progress: dict, *, fraction: float = FRACTION, tolerance: float = TOLE
         df = progress[variant]
         for key in METRICS:
             rows.append({"variant": variant, "metric": key, "last_iteration": int(df["iteration"].max()),
-                         "fraction": fraction, **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
+                         "fraction": fraction,
+                         **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
     return pd.DataFrame(rows)
 
 

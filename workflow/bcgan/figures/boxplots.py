@@ -83,8 +83,13 @@ def panel_title(act: Activity, dead: np.ndarray, shown: int) -> str:
     return f"{name}: {rng}\ndead {int(dead.sum())}/{dead.size} ({100 * dead.mean():.0f} %), {shown} shown"
 
 
+def variant_rank(variant: str, order=ORDER) -> int:
+    """Position of a variant in the paper's order (figures, tables); unknown variants come last."""
+    return order.index(variant) if variant in order else len(order)
+
+
 def sort_activities(acts: list[Activity], order=ORDER) -> list[Activity]:
-    return sorted(acts, key=lambda a: order.index(a.variant) if a.variant in order else len(order))
+    return sorted(acts, key=lambda a: variant_rank(a.variant, order))
 
 
 def draw_activity(acts: list[Activity], *, neurons: int | None, truncated: bool, dead_range: float,

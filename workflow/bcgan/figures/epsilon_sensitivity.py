@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.figures.boxplots import ORDER, TITLES
+from bcgan.figures.boxplots import TITLES, variant_rank
 from bcgan.figures.style import plt, save_figure
 from bcgan.perturb import read_perturbation
 
@@ -23,7 +23,7 @@ MARKERS = {"ccgan": "s", "cgan64": "v", "cgan256": "^", "cgan1024": "D", "bcgan"
 def draw(perturbations):
     if not perturbations:
         raise UserError("no perturbation files given")
-    ps = sorted(perturbations, key=lambda p: ORDER.index(p.variant) if p.variant in ORDER else len(ORDER))
+    ps = sorted(perturbations, key=lambda p: variant_rank(p.variant))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
     for p in ps:
         pos = p.epsilon > 0

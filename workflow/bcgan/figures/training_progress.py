@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bcgan.errors import UserError
-from bcgan.figures.boxplots import ORDER, TITLES
+from bcgan.figures.boxplots import TITLES, variant_rank
 from bcgan.figures.style import plt, save_figure
 
 PANELS = [
@@ -29,7 +29,7 @@ def draw(progress: dict, real: dict | None = None):
     """progress: {variant: DataFrame of progress.csv}; real: the metrics of real images (or None)."""
     if not progress:
         raise UserError("no progress files given")
-    order = sorted(progress, key=lambda v: ORDER.index(v) if v in ORDER else len(ORDER))
+    order = sorted(progress, key=variant_rank)
     fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.4), layout="constrained", sharex=True)
     for ax, (key, ylabel, log) in zip(axes.ravel(), PANELS):
         for v in order:

@@ -25,8 +25,9 @@ TOLERANCE = 2.0  # flat: |drift| <= TOLERANCE * scatter
 
 
 def _line(x, y):
+    """Least-squares straight line: (slope, intercept, residuals)."""
     slope, intercept = np.polyfit(x, y, 1)
-    return slope, y - (slope * x + intercept)
+    return slope, intercept, y - (slope * x + intercept)
 
 
 def metric_convergence(iterations, values, *, fraction: float = FRACTION, tolerance: float = TOLERANCE) -> dict:
@@ -40,15 +41,15 @@ def metric_convergence(iterations, values, *, fraction: float = FRACTION, tolera
            "flat": None}
     if last.sum() < 3 or half.sum() < 4:
         return out
-    slope, _ = _line(x[last], y[last])
-    _, residuals = _line(x[half], y[half])
-    span = end - x[last].min()
+    slope, intercept, _ = _line(x[last], y[last])
+    residuals = _line(x[half], y[half])[2]
+    first = x[last].min()
     scatter = float(np.std(residuals, ddof=2))
-    drift = float(slope * span)
+    drift = float(slope * (end - first))
     rounding = 1e-9 * max(1.0, float(np.abs(y).max()))  # a constant metric is flat despite float error
-    out.update(start=float(y[last].mean() - slope * (x[last].mean() - x[last].min())), drift=drift,
-               scatter=scatter, flat=bool(abs(drift) <= tolerance * scatter + rounding))
-    out["end"] = out["start"] + drift
+    start = float(slope * first + intercept)
+    out.update(start=start, end=start + drift, drift=drift, scatter=scatter,
+               flat=bool(abs(drift) <= tolerance * scatter + rounding))
     return out
 
 
@@ -56,10 +57,10 @@ def build(progress: dict, *, fraction: float = FRACTION, tolerance: float = TOLE
     """{variant: progress DataFrame} -> long DataFrame, one row per variant and metric."""
     import pandas as pd
 
-    from bcgan.figures.boxplots import ORDER
+    from bcgan.figures.boxplots import variant_rank
 
     rows = []
-    for variant in sorted(progress, key=lambda v: ORDER.index(v) if v in ORDER else len(ORDER)):
+    for variant in sorted(progress, key=variant_rank):
         df = progress[variant]
         for key in METRICS:
             rows.append({"variant": variant, "metric": key, "last_iteration": int(df["iteration"].max()),
@@ -119,7 +120,8 @@ def run(args) -> int:
         raise UserError(f"--tolerance must be > 0, got {args.tolerance}")
     progress = read_progress_files(args.progress)
     table = build(progress, fraction=args.fraction, tolerance=args.tolerance)
-    write_table(table, args.out_csv, markdown_frame(table), args.out_md, title="Convergence of training",
+    shown = markdown_frame(table)
+    write_table(table, args.out_csv, shown, args.out_md, title="Convergence of training",
                 notes=notes(args.fraction, args.tolerance))
-    print(markdown_frame(table).to_string(index=False))
+    print(shown.to_string(index=False))
     return 0

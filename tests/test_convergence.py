@@ -60,6 +60,23 @@ def test_cli_writes_one_verdict_per_variant(tmp_path):
     assert "| CGAN 64 classes | 5,000 |" in text and "| converged |" in text
 
 
+def test_cli_judges_the_weight_average_beside_g(tmp_path, capsys):
+    """An orbiting G whose average stands still: G moving, its EMA flat, both in the table."""
+    g = _progress(tmp_path / "ccgan" / "progress.csv", {"mae_all": 1.0 + 0.3 * np.sin(ITERATIONS / 300.0)})
+    ema = _progress(tmp_path / "ema" / "ccgan" / "progress_ema.csv", {})
+    csv, md = tmp_path / "c.csv", tmp_path / "c.md"
+    assert main(["train", "convergence", str(g), "--ema", str(ema), "--out-csv", str(csv), "--out-md", str(md)]) == 0
+    table = pd.read_csv(csv)
+    assert sorted(set(table.generator)) == ["EMA", "G"] and len(table) == 2 * len(METRICS)
+    assert not table[(table.generator == "G") & (table.metric == "mae_all")]["flat"].iloc[0]
+    assert table[table.generator == "EMA"]["flat"].all()
+    text = md.read_text()
+    assert "| CcGAN | 5,000 |" in text and "| CcGAN, EMA of G | 5,000 |" in text and "moving average" in text
+    orphan = _progress(tmp_path / "ema" / "bcgan" / "progress_ema.csv", {})
+    assert main(["train", "convergence", str(g), "--ema", str(orphan), "--out-csv", str(csv), "--out-md", str(md)]) == 2
+    assert "bcgan" in capsys.readouterr().err
+
+
 def test_cli_rejects_a_bad_fraction_and_a_foreign_file(tmp_path, capsys):
     path = _progress(tmp_path / "bcgan" / "progress.csv", {})
     out = ["--out-csv", str(tmp_path / "c.csv"), "--out-md", str(tmp_path / "c.md")]

@@ -99,9 +99,12 @@ def test_progress_rows_survive_a_crash_bit_identically(tmp_path, monkeypatch):
     monkeypatch.setattr(tr, "g_step", real_g_step)
     _, _, res = train_gan(images, t, cfg(2), checkpoint=tmp_path / "ck.pt", eval_set=es, eval_every=4,
                           progress=False)
+    for rows_ref, rows_res in ((ref.progress, res.progress), (ref.progress_ema, res.progress_ema)):
+        write_progress_csv(tmp_path / "ref.csv", rows_ref)
+        write_progress_csv(tmp_path / "res.csv", rows_res)
+        assert (tmp_path / "ref.csv").read_bytes() == (tmp_path / "res.csv").read_bytes()
+    assert ref.progress_ema != ref.progress  # the average is a different generator
     write_progress_csv(tmp_path / "ref.csv", ref.progress)
-    write_progress_csv(tmp_path / "res.csv", res.progress)
-    assert (tmp_path / "ref.csv").read_bytes() == (tmp_path / "res.csv").read_bytes()
     back = read_progress_csv(tmp_path / "ref.csv")
     assert back["mae_all"].tolist() == [r["mae_all"] for r in ref.progress]  # exact round trip
     # training without evaluation gives the same model: evaluating has no side effects

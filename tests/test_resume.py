@@ -1,5 +1,5 @@
 """A training job killed with SIGKILL resumes from its last checkpoint when Snakemake reruns it, and
-ends bit-identical (on CPU, fp32) to a run that was never interrupted, progress.csv included."""
+ends bit-identical (on CPU, fp32) to a run that was never interrupted, progress.csv and progress_ema.csv included."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_killed_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
     snakemake(killed, *_args())
     log = (killed / "results/smoke/logs/train_bcgan.log").read_text()
     assert "resuming bcgan" in log
-    for name in ("generator.pt", "losses.csv", "progress.csv"):
+    for name in ("generator.pt", "losses.csv", "progress.csv", "progress_ema.csv"):
         a = (reference / "results/smoke/models/bcgan" / name).read_bytes()
         b = (killed / "results/smoke/models/bcgan" / name).read_bytes()
         assert a == b, f"{name} differs after resume"

@@ -39,7 +39,7 @@ def test_smoke_dag_builds_every_target(smoke_run):
              "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md",
              "tables/convergence.csv", "tables/convergence.md"]
     names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "losses.csv", "progress.csv",
-                                                              "loss_curve.png")]
+                                                              "progress_ema.csv", "loss_curve.png")]
     names += [f"samples/{v}.h5" for v in VARIANTS]
     names += [f"analysis/activity_{v}.json" for v in VARIANTS]
     for name in names:

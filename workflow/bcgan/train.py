@@ -15,8 +15,9 @@ optional ``torch.compile`` on CUDA. The dataset sits on the device as uint8 and 
 converted there. Losses stay on the device until the end of an epoch (one host sync per epoch, not
 four per iteration); a non-finite loss is found then and stops the job before the checkpoint.
 
-Progress (``bcgan.progress``): every ``eval_every`` iterations and after the last one, G is evaluated
-on a fixed set with physics metrics; the rows are kept in the checkpoint like the losses.
+Progress (``bcgan.progress``): every ``eval_every`` iterations and after the last one, G and the
+moving average of its weights (``bcgan.ema``, never fed back into training) are evaluated on a fixed
+set with physics metrics; the rows are kept in the checkpoint like the losses.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from bcgan.ema import average_copy, check_decay
+from bcgan.ema import update as update_average
 from bcgan.errors import UserError
 from bcgan.io import atomic_path, save_torch
 from bcgan.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss
@@ -91,6 +94,7 @@ class TrainConfig:
     vicinity: str = "soft"          # ccgan only: SVDL (soft) or HVDL (hard)
     kappa_multiplier: float = 1.0   # ccgan only
     precision: str = "fp32"         # fp32 | bf16 (bcgan.precision)
+    ema_decay: float = 0.999        # the weight average evaluated beside G (bcgan.ema)
 
     def identity(self) -> dict:
         """The fields a resumed run must share with the checkpoint (epochs may grow)."""
@@ -109,6 +113,7 @@ class TrainResult:
     images_per_s: float
     rows: list
     progress: list
+    progress_ema: list
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +133,8 @@ def data_fingerprint(images: np.ndarray, temperatures: np.ndarray, y2h=None) -> 
 
 
 def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: list, cfg: TrainConfig,
-                    np_state: dict | None, seconds: float, fingerprint: str, progress_rows: list) -> None:
+                    np_state: dict | None, seconds: float, fingerprint: str, progress_rows: list,
+                    G_ema, progress_ema_rows: list) -> None:
     """Everything needed to continue after ``epoch`` finished epochs; written atomically."""
     payload = {
         "format": CHECKPOINT_FORMAT,
@@ -147,6 +153,8 @@ def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: 
         "rng_python": random.getstate(),
         "rows": rows,
         "progress": progress_rows,
+        "G_ema": G_ema.state_dict(),
+        "progress_ema": progress_ema_rows,
     }
     save_torch(payload, path)
 
@@ -254,7 +262,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     every finished epoch whose losses were all finite; a NaN/inf loss raises UserError and leaves
     the last good checkpoint untouched. With an ``eval_set`` (bcgan.progress.EvalSet), G is
     evaluated every ``eval_every`` iterations (0 = only at the end) and after the last iteration;
-    the rows are ``TrainResult.progress``.
+    the rows are ``TrainResult.progress``, those of G's weight average ``TrainResult.progress_ema``.
     """
     device = torch.device(device) if not isinstance(device, torch.device) else device
     images = np.ascontiguousarray(images, dtype=np.uint8)
@@ -271,6 +279,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     vicinal = spec.kind == "ccgan"
     precision = check_precision(cfg.precision)
     fmt = memory_format(precision)
+    ema_decay = check_decay(cfg.ema_decay)
 
     G, D = build_models(cfg, L, y2h)
     cuda = device.type == "cuda"
@@ -284,12 +293,14 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     opt_g = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
     opt_d = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas))
 
-    start_epoch, iteration, rows, progress_rows, prior_seconds = 0, 0, [], [], 0.0
+    G_ema = average_copy(G)
+    start_epoch, iteration, rows, progress_rows, progress_ema_rows, prior_seconds = 0, 0, [], [], [], 0.0
     fingerprint = data_fingerprint(images, temperatures, y2h)
     ck = load_checkpoint(checkpoint, cfg, fingerprint) if checkpoint is not None else None
     if ck is not None:
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
+        G_ema.load_state_dict(ck["G_ema"])
         opt_g.load_state_dict(ck["opt_g"])
         opt_d.load_state_dict(ck["opt_d"])
         torch.set_rng_state(ck["rng_torch"])
@@ -297,7 +308,8 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
             torch.cuda.set_rng_state_all(ck["rng_cuda"])
         random.setstate(ck["rng_python"])
         start_epoch, iteration, rows = ck["epoch"], ck["iteration"], list(ck["rows"])
-        progress_rows = list(ck.get("progress", []))
+        progress_rows = list(ck["progress"])
+        progress_ema_rows = list(ck["progress_ema"])
         prior_seconds = ck["seconds"]
         log.info("resuming %s from %s: %d epochs, %d iterations done", cfg.variant, checkpoint, start_epoch, iteration)
     G_run = torch.compile(G) if (compile and cuda) else G
@@ -322,11 +334,12 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         from bcgan.progress import evaluate
 
         started = time.perf_counter()
-        row = evaluate(G, eval_set, device=device, precision=precision)
-        progress_rows.append({"iteration": iteration, "images_seen": iteration * B, **row})
+        for model, rows_of, name in ((G, progress_rows, "G"), (G_ema, progress_ema_rows, "EMA")):
+            row = evaluate(model, eval_set, device=device, precision=precision)
+            rows_of.append({"iteration": iteration, "images_seen": iteration * B, **row})
+            log.info("%s progress of %s at iteration %d: %s", cfg.variant, name, iteration,
+                     " ".join(f"{k}={v:.4g}" for k, v in row.items()))
         eval_seconds[0] += time.perf_counter() - started
-        log.info("%s progress at iteration %d: %s (%.1f s)", cfg.variant, iteration,
-                 " ".join(f"{k}={v:.4g}" for k, v in row.items()), time.perf_counter() - started)
 
     G.train()
     D.train()
@@ -361,6 +374,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
                                                       (w_real, w_fake) if vicinal else None, precision)
             # G step at the D labels: for ccgan the noisy targets y*, as in Ding et al.
             g_loss = g_step(G_run, D_run, opt_g, z_g, d_labels, precision)
+            update_average(G_ema, G, ema_decay, iteration)
             # ---- losses stay on the device: no host sync here
             iteration += 1
             new_iterations += 1
@@ -385,7 +399,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         seconds = prior_seconds + time.perf_counter() - t0
         if checkpoint is not None:
             save_checkpoint(checkpoint, G, D, opt_g, opt_d, epoch + 1, iteration, rows, cfg, np_state, seconds,
-                            fingerprint, progress_rows)
+                            fingerprint, progress_rows, G_ema, progress_ema_rows)
         last = epoch_rows[-1] if epoch_rows else None
         log.info("%s epoch %d/%d: iteration %d d_loss %.4f g_loss %.4f, %.1f images/s so far", cfg.variant, epoch + 1,
                  cfg.epochs, iteration, last[2] if last else float("nan"), last[3] if last else float("nan"),
@@ -398,6 +412,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     ips = new_iterations * B / run_seconds if new_iterations and run_seconds > 0 else 0.0
     G.eval()
     D.eval()
+    G_ema.eval()
     if eval_set is not None and (not progress_rows or progress_rows[-1]["iteration"] != iteration):
         evaluate_now()  # a run resumed after its last epoch, or one whose checkpoint predates progress rows
-    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows, progress_rows)
+    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows, progress_rows, progress_ema_rows)

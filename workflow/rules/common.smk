@@ -113,7 +113,7 @@ def progress_options(every=True):
     train = CFG["train"]
     options = (f"--eval-temperatures {CFG['sample']['n_temperatures']}"
                f" --eval-per-temperature {train['eval_per_temperature']}")
-    return f"{options} --eval-every {train['eval_every']}" if every else options
+    return f"{options} --eval-every {train['eval_every']} --ema-decay {train['ema_decay']}" if every else options
 
 
 def ccgan_options(wildcards):

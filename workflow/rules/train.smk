@@ -66,6 +66,7 @@ rule train:
         generator=f"{RESULTS}/models/{{variant}}/generator.pt",
         losses=f"{RESULTS}/models/{{variant}}/losses.csv",
         progress=f"{RESULTS}/models/{{variant}}/progress.csv",
+        progress_ema=f"{RESULTS}/models/{{variant}}/progress_ema.csv",
         curve=report(f"{RESULTS}/models/{{variant}}/loss_curve.png", caption="../report/loss_curve.rst",
                      category="Training", subcategory="{variant}"),
     log:
@@ -103,12 +104,13 @@ rule train:
         " --seed {params.seed} --device {params.device} --precision {params.precision} {params.compile}"
         " {params.ccgan} --threads {threads} --no-progress --response {input.response} {params.evaluation}"
         " --checkpoint {params.checkpoint} --generator {output.generator} --losses {output.losses}"
-        " --progress {output.progress} --loss-curve {output.curve} > {log} 2>&1"
+        " --progress {output.progress} --progress-ema {output.progress_ema} --loss-curve {output.curve} > {log} 2>&1"
 
 
 rule training_progress:
     input:
         progress=[f"{RESULTS}/models/{v}/progress.csv" for v in VARIANTS],
+        ema=[f"{RESULTS}/models/{v}/progress_ema.csv" for v in VARIANTS],
         shards=shard_paths(),
         heldout=f"{RESULTS}/data/heldout.h5",
         response=f"{RESULTS}/psd/response.json",
@@ -130,14 +132,15 @@ rule training_progress:
         mem_mb=mem_mb("training_progress"),
         runtime=runtime("training_progress"),
     shell:
-        "python -m bcgan train progress-figure {input.progress} --shards {input.shards} --heldout {input.heldout}"
+        "python -m bcgan train progress-figure {input.progress} --ema {input.ema} --shards {input.shards} --heldout {input.heldout}"
         " --response {input.response} {params.evaluation} --seed {params.seed}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule convergence:
     input:
-        [f"{RESULTS}/models/{v}/progress.csv" for v in VARIANTS],
+        progress=[f"{RESULTS}/models/{v}/progress.csv" for v in VARIANTS],
+        ema=[f"{RESULTS}/models/{v}/progress_ema.csv" for v in VARIANTS],
     output:
         csv=f"{RESULTS}/tables/convergence.csv",
         md=report(f"{RESULTS}/tables/convergence.md", caption="../report/convergence.rst", category="Training"),
@@ -155,5 +158,5 @@ rule convergence:
         mem_mb=mem_mb("convergence"),
         runtime=runtime("convergence"),
     shell:
-        "python -m bcgan train convergence {input} --fraction {params.fraction} --tolerance {params.tolerance}"
+        "python -m bcgan train convergence {input.progress} --ema {input.ema} --fraction {params.fraction} --tolerance {params.tolerance}"
         " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

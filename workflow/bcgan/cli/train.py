@@ -6,7 +6,8 @@
       --generator generator.pt --losses losses.csv --loss-curve loss_curve.png --checkpoint checkpoint.pt
       [--y2h y2h.pt (ccgan)] [--epochs 100 --batch-size 200 --lr 1e-4 --betas 0 0.99 --seed S]
       [--device auto|cpu|cuda --precision fp32|bf16 --compile --threads N]
-      [--response response.json --progress progress.csv --eval-every N --eval-temperatures 16 --eval-per-temperature 32]
+      [--response response.json --progress progress.csv --progress-ema progress_ema.csv --ema-decay 0.999
+       --eval-every N --eval-temperatures 16 --eval-per-temperature 32]
 
 A rerun of ``train gan`` with an existing ``--checkpoint`` resumes after its last finished epoch.
 """
@@ -65,6 +66,9 @@ def add_parser(subparsers) -> None:
                    help="fp32 (bit-reproducible on CPU) or bf16 autocast + channels-last (faster)")
     p.add_argument("--response", type=Path, default=None, help="PSD response model: evaluate G while training")
     p.add_argument("--progress", type=Path, default=None, help="output progress.csv (needs --response)")
+    p.add_argument("--progress-ema", type=Path, default=None,
+                   help="output progress.csv of the moving average of G's weights (needs --progress)")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of that moving average (bcgan.ema)")
     p.add_argument("--eval-every", type=int, default=0, help="iterations between evaluations (0 = at the end only)")
     p.add_argument("--eval-temperatures", type=int, default=16, help="conditioning temperatures of the evaluation")
     p.add_argument("--eval-per-temperature", type=int, default=32, help="images per evaluation temperature")
@@ -145,11 +149,13 @@ def run_gan(args) -> int:
         raise UserError(f"--y2h is only for ccgan, not {args.variant}")
     if (args.response is None) != (args.progress is None):
         raise UserError("--response and --progress go together (the evaluation needs the response model)")
+    if args.progress_ema is not None and args.progress is None:
+        raise UserError("--progress-ema needs --progress and --response")
     images, temps = _data(args.files)
     cfg = TrainConfig(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
                       t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
-                      kappa_multiplier=args.kappa_multiplier, precision=args.precision)
+                      kappa_multiplier=args.kappa_multiplier, precision=args.precision, ema_decay=args.ema_decay)
     eval_set = None
     if args.response is not None:
         from bcgan.progress import make_eval_set
@@ -171,6 +177,8 @@ def run_gan(args) -> int:
         from bcgan.progress import write_progress_csv
 
         write_progress_csv(args.progress, res.progress)
+        if args.progress_ema is not None:
+            write_progress_csv(args.progress_ema, res.progress_ema)
     save_loss_curve(args.loss_curve, res.rows, args.variant)
     log.info("%s done: %d epochs, %d iterations, %.1f s, %.1f images/s", args.variant, res.epochs, res.iterations,
              res.seconds, res.images_per_s)

@@ -3,8 +3,9 @@
 Why: a GAN that has not converged proves nothing either way. Each panel is one metric of
 ``bcgan.progress`` (written to progress.csv by the training job) for all variants on shared axes;
 the dashed black line is the same metric for real held-out images at the same grid temperatures
-(the floor a perfect generator reaches). A run has converged when its curves are flat over the last
-part of training. Registered as ``bcgan train progress-figure``.
+(the floor a perfect generator reaches). With ``--ema`` the moving average of G's weights
+(``bcgan.ema``) is drawn as a thick line over a thin, faint line of G itself. A run has converged
+when its curves are flat over the last part of training. Registered as ``bcgan train progress-figure``.
 """
 
 from __future__ import annotations
@@ -25,16 +26,22 @@ PANELS = [
 ]
 
 
-def draw(progress: dict, real: dict | None = None):
-    """progress: {variant: DataFrame of progress.csv}; real: the metrics of real images (or None)."""
+def draw(progress: dict, real: dict | None = None, ema: dict | None = None):
+    """progress: {variant: DataFrame of progress.csv}; real: the metrics of real images (or None);
+    ema: {variant: DataFrame of progress_ema.csv} (or None)."""
     if not progress:
         raise UserError("no progress files given")
+    ema = ema or {}
     order = sorted(progress, key=variant_rank)
-    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.4), layout="constrained", sharex=True)
+    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.6), layout="constrained", sharex=True)
     for ax, (key, ylabel, log) in zip(axes.ravel(), PANELS):
-        for v in order:
-            df = progress[v]
-            ax.plot(df["images_seen"], df[key], marker="o", ms=2.5, lw=1.1, label=TITLES.get(v, v))
+        for i, v in enumerate(order):
+            df, colour = progress[v], f"C{i}"
+            if v in ema:
+                ax.plot(df["images_seen"], df[key], lw=0.7, alpha=0.35, color=colour)
+                ax.plot(ema[v]["images_seen"], ema[v][key], lw=1.6, color=colour, label=TITLES.get(v, v))
+            else:
+                ax.plot(df["images_seen"], df[key], marker="o", ms=2.5, lw=1.1, color=colour, label=TITLES.get(v, v))
         if real is not None:
             ax.axhline(real[key], color="k", ls="--", lw=1.0, label="real images")
         if log:
@@ -45,13 +52,17 @@ def draw(progress: dict, real: dict | None = None):
         ax.set_xlabel("training images seen")
     axes[1, 2].set_ylim(-0.05, 1.05)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6), frameon=False)
+    if ema:
+        handles += [plt.Line2D([], [], color="grey", lw=0.7, alpha=0.5), plt.Line2D([], [], color="grey", lw=1.6)]
+        labels += ["G (last iterate)", "EMA of G's weights"]
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False)
     return fig
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("progress", type=Path, nargs="+",
                         help="progress.csv files; the variant is the name of the folder holding each")
+    parser.add_argument("--ema", type=Path, nargs="+", default=[], help="progress_ema.csv files of the same variants")
     parser.add_argument("--shards", type=Path, nargs="+", required=True, help="training shards (energy reference)")
     parser.add_argument("--heldout", type=Path, required=True, help="held-out real images (the floor)")
     parser.add_argument("--response", type=Path, required=True, help="PSD response model")
@@ -72,5 +83,5 @@ def run(args) -> int:
     eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
                              per_temperature=args.eval_per_temperature, seed=args.seed)
     real = real_reference(*read_images([args.heldout]), eval_set)
-    save_figure(draw(progress, real), args.pdf, args.png)
+    save_figure(draw(progress, real, read_progress_files(args.ema)), args.pdf, args.png)
     return 0

@@ -7,7 +7,9 @@ to the evaluations in the last fifth of training and compares the change it make
 a straight line through the evaluations of the second half. A metric is flat when
 |drift| <= 2 scatter (``--fraction`` and ``--tolerance`` change the fifth and the 2); a variant has
 converged when all its metrics are flat. Fewer than 3 evaluations in the last fifth (or 4 in the
-second half) give no verdict. Registered as ``bcgan train convergence``.
+second half) give no verdict. With ``--ema`` the same is judged for the moving average of G's weights
+(``bcgan.ema``): a last iterate that orbits while its average stands still has reached the end of
+what constant-learning-rate training gives. Registered as ``bcgan train convergence``.
 """
 
 from __future__ import annotations
@@ -53,19 +55,25 @@ def metric_convergence(iterations, values, *, fraction: float = FRACTION, tolera
     return out
 
 
-def build(progress: dict, *, fraction: float = FRACTION, tolerance: float = TOLERANCE):
-    """{variant: progress DataFrame} -> long DataFrame, one row per variant and metric."""
+def build(progress: dict, ema: dict | None = None, *, fraction: float = FRACTION, tolerance: float = TOLERANCE):
+    """{variant: progress DataFrame} (and the same of G's weight average) -> long DataFrame, one row
+    per variant, generator ("G" or "EMA") and metric."""
     import pandas as pd
 
     from bcgan.figures.boxplots import variant_rank
 
+    ema = ema or {}
+    if set(ema) - set(progress):
+        raise UserError(f"EMA progress without the G progress of {sorted(set(ema) - set(progress))}")
     rows = []
     for variant in sorted(progress, key=variant_rank):
-        df = progress[variant]
-        for key in METRICS:
-            rows.append({"variant": variant, "metric": key, "last_iteration": int(df["iteration"].max()),
-                         "fraction": fraction,
-                         **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
+        for generator, df in (("G", progress[variant]), ("EMA", ema.get(variant))):
+            if df is None:
+                continue
+            for key in METRICS:
+                rows.append({"variant": variant, "generator": generator, "metric": key,
+                             "last_iteration": int(df["iteration"].max()), "fraction": fraction,
+                             **metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance)})
     return pd.DataFrame(rows)
 
 
@@ -83,27 +91,31 @@ def markdown_frame(table):
         return f"{r['start']:.3g} → {r['end']:.3g} (± {r['scatter']:.2g}) {mark}"
 
     out = []
-    for variant, group in table.groupby("variant", sort=False):
+    for (variant, generator), group in table.groupby(["variant", "generator"], sort=False):
         flats = [f for f in group["flat"] if f is not None and not pd.isna(f)]
         verdict = "–" if len(flats) < len(group) else ("converged" if all(flats) else "not converged")
-        rec = {"Model": label(variant), "iterations": f"{group['last_iteration'].iloc[0]:,}"}
+        name = label(variant) if generator == "G" else f"{label(variant)}, EMA of G"
+        rec = {"Model": name, "iterations": f"{group['last_iteration'].iloc[0]:,}"}
         rec.update({METRICS[r["metric"]]: cell(r) for _, r in group.iterrows()})
         rec["verdict"] = verdict
         out.append(rec)
     return pd.DataFrame(out)
 
 
-def notes(fraction: float, tolerance: float) -> list[str]:
+def notes(fraction: float, tolerance: float, ema: bool) -> list[str]:
     return [f"Each cell: a straight line through the evaluations of the last {fraction:.0%} of training, from its "
             "start to its end, ± the scatter (standard deviation of the residuals of a straight line through the "
             "evaluations of the second half).",
             f"flat: |change| <= {tolerance:g} × scatter; converged: every metric flat. Too few evaluations give no "
-            "verdict (–)."]
+            "verdict (–)."] + (["EMA of G: the exponential moving average of G's weights (bcgan.ema), evaluated on the "
+                         "same set; training never reads it."] if ema else [])
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("progress", type=Path, nargs="+",
                         help="progress.csv files; the variant is the name of the folder holding each")
+    parser.add_argument("--ema", type=Path, nargs="+", default=[],
+                        help="progress_ema.csv files of the same variants (the moving average of G's weights)")
     parser.add_argument("--fraction", type=float, default=FRACTION, help="judge this last fraction of training")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE, help="flat: |change| <= tolerance x scatter")
     parser.add_argument("--out-csv", type=Path, required=True)
@@ -119,9 +131,10 @@ def run(args) -> int:
     if args.tolerance <= 0:
         raise UserError(f"--tolerance must be > 0, got {args.tolerance}")
     progress = read_progress_files(args.progress)
-    table = build(progress, fraction=args.fraction, tolerance=args.tolerance)
+    ema = read_progress_files(args.ema)
+    table = build(progress, ema, fraction=args.fraction, tolerance=args.tolerance)
     shown = markdown_frame(table)
     write_table(table, args.out_csv, shown, args.out_md, title="Convergence of training",
-                notes=notes(args.fraction, args.tolerance))
+                notes=notes(args.fraction, args.tolerance, bool(ema)))
     print(shown.to_string(index=False))
     return 0

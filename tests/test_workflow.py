@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import torch
 from conftest import snakemake
 
 
@@ -38,12 +39,19 @@ def test_smoke_dag_builds_every_target(smoke_run):
     names = ["data/manifest.json", "data/magnetization.csv", "psd/response.json", "psd/accuracy.csv",
              "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md",
              "tables/convergence.csv", "tables/convergence.md"]
-    names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "losses.csv", "progress.csv",
-                                                              "progress_ema.csv", "loss_curve.png")]
+    names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "generator_ema.pt", "losses.csv",
+                                                              "progress.csv", "progress_ema.csv", "loss_curve.png")]
     names += [f"samples/{v}.h5" for v in VARIANTS]
     names += [f"analysis/activity_{v}.json" for v in VARIANTS]
     for name in names:
         assert (results / name).stat().st_size > 0, name
+    # the weight average is its own generator, loadable like G
+    from bcgan.checkpoints import load_generator
+
+    G, _ = load_generator(results / "models/bcgan/generator.pt")
+    A, payload = load_generator(results / "models/bcgan/generator_ema.pt")
+    assert payload["metadata"]["weights"] == "ema"
+    assert any(not torch.equal(v, A.state_dict()[k]) for k, v in G.state_dict().items())
     for fig in PAPER_FIGURES:
         for ext in ("pdf", "png"):
             assert (results / "figures" / f"{fig}.{ext}").stat().st_size > 10_000, (fig, ext)

@@ -114,6 +114,7 @@ class TrainResult:
     rows: list
     progress: list
     progress_ema: list
+    G_ema: torch.nn.Module  # the moving average of G's weights (bcgan.ema)
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,4 +416,4 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     G_ema.eval()
     if eval_set is not None and (not progress_rows or progress_rows[-1]["iteration"] != iteration):
         evaluate_now()  # a run resumed after its last epoch, or one whose checkpoint predates progress rows
-    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows, progress_rows, progress_ema_rows)
+    return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows, progress_rows, progress_ema_rows, G_ema)

@@ -64,6 +64,7 @@ rule train:
         unpack(train_inputs),
     output:
         generator=f"{RESULTS}/models/{{variant}}/generator.pt",
+        generator_ema=f"{RESULTS}/models/{{variant}}/generator_ema.pt",
         losses=f"{RESULTS}/models/{{variant}}/losses.csv",
         progress=f"{RESULTS}/models/{{variant}}/progress.csv",
         progress_ema=f"{RESULTS}/models/{{variant}}/progress_ema.csv",
@@ -103,7 +104,8 @@ rule train:
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
         " --seed {params.seed} --device {params.device} --precision {params.precision} {params.compile}"
         " {params.ccgan} --threads {threads} --no-progress --response {input.response} {params.evaluation}"
-        " --checkpoint {params.checkpoint} --generator {output.generator} --losses {output.losses}"
+        " --checkpoint {params.checkpoint} --generator {output.generator}"
+        " --generator-ema {output.generator_ema} --losses {output.losses}"
         " --progress {output.progress} --progress-ema {output.progress_ema} --loss-curve {output.curve} > {log} 2>&1"
 
 

@@ -3,7 +3,7 @@
   bcgan train regressor SHARD.h5 ... --t-range TMIN TMAX --out regressor.pt [--embed-dim 128 --width 64 --epochs 5]
   bcgan train y2h SHARD.h5 ... --regressor regressor.pt --out y2h.pt [--epochs 500]
   bcgan train gan SHARD.h5 ... --variant V --t-range TMIN TMAX --g-channels C --d-channels C --z-dim Z
-      --generator generator.pt --losses losses.csv --loss-curve loss_curve.png --checkpoint checkpoint.pt
+      --generator generator.pt [--generator-ema generator_ema.pt] --losses losses.csv --loss-curve loss_curve.png --checkpoint checkpoint.pt
       [--y2h y2h.pt (ccgan)] [--epochs 100 --batch-size 200 --lr 1e-4 --betas 0 0.99 --seed S]
       [--device auto|cpu|cuda --precision fp32|bf16 --compile --threads N]
       [--response response.json --progress progress.csv --progress-ema progress_ema.csv --ema-decay 0.999
@@ -73,6 +73,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eval-temperatures", type=int, default=16, help="conditioning temperatures of the evaluation")
     p.add_argument("--eval-per-temperature", type=int, default=32, help="images per evaluation temperature")
     p.add_argument("--generator", type=Path, required=True, help="output generator.pt")
+    p.add_argument("--generator-ema", type=Path, default=None,
+                   help="output generator.pt holding the moving average of G's weights (bcgan.ema)")
     p.add_argument("--losses", type=Path, required=True, help="output per-iteration losses CSV")
     p.add_argument("--loss-curve", type=Path, required=True, help="output loss-curve PNG")
     p.add_argument("--checkpoint", type=Path, required=True, help="resume checkpoint (kept after the run)")
@@ -169,9 +171,11 @@ def run_gan(args) -> int:
                           compile=args.compile, progress=not args.no_progress, eval_set=eval_set,
                           eval_every=args.eval_every)
     # no wall-clock values in the file: the same training gives the same bytes (timings go to the log)
-    save_generator(args.generator, G.cpu(), epochs=res.epochs, iterations=res.iterations, seed=args.seed,
-                   batch_size=args.batch_size, lr=args.lr, betas=list(args.betas), device=str(device),
-                   precision=args.precision)
+    about = dict(epochs=res.epochs, iterations=res.iterations, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
+                 betas=list(args.betas), device=str(device), precision=args.precision)
+    save_generator(args.generator, G.cpu(), **about)
+    if args.generator_ema is not None:
+        save_generator(args.generator_ema, res.G_ema.cpu(), **about, weights="ema", ema_decay=args.ema_decay)
     write_losses_csv(args.losses, res.rows)
     if args.progress is not None:
         from bcgan.progress import write_progress_csv

@@ -120,7 +120,20 @@ def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, smoke_run, tmp
     local_files = _result_files(smoke_run)
     assert sorted(slurm_files) == sorted(local_files)
     diffs = {rel: d for rel in sorted(science) if (d := _differs(slurm_files[rel], local_files[rel]))}
-    assert not diffs, f"SLURM and local results differ: {diffs}"
+    assert not diffs, f"SLURM and local results differ: {diffs}\n{_training_starts(diffs, workdir, smoke_run)}"
+
+
+def _training_starts(diffs, *roots) -> str:
+    """The first lines of each differing training log in both runs: initial weights and CPU, to tell
+    a different initialisation from a different computation."""
+    variants = sorted({m.group(1) for rel in diffs if (m := re.search(r"/models/([^/]+)/", rel))})
+    lines = []
+    for v in variants:
+        for root in roots:
+            log = root / "results" / "smoke" / "logs" / f"train_{v}.log"
+            head = log.read_text().splitlines()[:2] if log.exists() else ["(no log)"]
+            lines.append(f"{root.name} {v}: " + " | ".join(head))
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ reliability (stand-in DAGs)

@@ -127,10 +127,14 @@ def data_fingerprint(images: np.ndarray, temperatures: np.ndarray, y2h=None) -> 
     digest.update(np.ascontiguousarray(images).tobytes())
     digest.update(np.ascontiguousarray(temperatures).tobytes())
     if y2h is not None:
-        for key, value in sorted(y2h.state_dict().items()):
-            digest.update(key.encode())
-            digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+        _hash_state(digest, y2h)
     return digest.hexdigest()
+
+
+def _hash_state(digest, module: torch.nn.Module) -> None:
+    for key, value in sorted(module.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
 
 
 def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: list, cfg: TrainConfig,
@@ -246,6 +250,13 @@ def g_step(G, D, opt_g, z, labels, precision: str = "fp32"):
     return g_loss.detach()
 
 
+def weights_digest(module: torch.nn.Module) -> str:
+    """Short SHA-256 of a module's state: two runs that differ can be told apart from the start."""
+    digest = hashlib.sha256()
+    _hash_state(digest, module)
+    return digest.hexdigest()[:12]
+
+
 def build_models(cfg: TrainConfig, image_size: int, y2h=None):
     """G and D initialised from ``cfg.seed`` alone (the same weights in every run of a config)."""
     torch.manual_seed(cfg.seed)
@@ -283,6 +294,8 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     ema_decay = check_decay(cfg.ema_decay)
 
     G, D = build_models(cfg, L, y2h)
+    log.info("initial weights: G %s, D %s; %d torch threads, CPU capability %s", weights_digest(G), weights_digest(D),
+             torch.get_num_threads(), torch.backends.cpu.get_cpu_capability())
     cuda = device.type == "cuda"
     G.to(device, memory_format=fmt)
     D.to(device, memory_format=fmt)

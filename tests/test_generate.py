@@ -105,3 +105,14 @@ def test_a_file_that_is_not_a_generator_is_named(tmp_path, capsys):
     (tmp_path / "g.pt").write_text("not torch")
     assert generate(tmp_path / "g.pt", tmp_path / "e", "--temperature", "2") == 2
     assert "g.pt: not a readable generator file" in capsys.readouterr().err
+
+
+def test_bad_thread_counts_are_one_line_errors(tmp_path, capsys):
+    """Every torch command shares one --threads check (bcgan.precision.set_cpu_threads)."""
+    for argv in (["generate", str(tmp_path / "G.pt"), "--temperature", "1", "--out", str(tmp_path), "--threads", "0"],
+                 ["train", "gan", str(tmp_path / "x.h5"), "--variant", "bcgan", "--t-range", "0", "1",
+                  "--g-channels", "8", "--d-channels", "8", "--z-dim", "8", "--generator", "g", "--losses", "l",
+                  "--loss-curve", "c", "--checkpoint", "k", "--threads", "-1"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--threads must be >= 1" in err[0], err

@@ -33,3 +33,21 @@ def autocast(device: torch.device, precision: str):
 def memory_format(precision: str) -> torch.memory_format:
     """channels-last pays with bf16 kernels (oneDNN / cuDNN); fp32 keeps the default layout."""
     return torch.channels_last if check_precision(precision) == "bf16" else torch.contiguous_format
+
+
+def set_cpu_threads(threads: int | None) -> None:
+    """torch's CPU threads (None: torch's choice), after one single-threaded call of MKL's vector math.
+
+    Why the call: on CPU, torch.tanh (MKL's vector math, run on the two halves of a large tensor by two
+    threads) gave other last bits for identical input in a few fresh processes on a heavily loaded
+    machine, always in a process's first calls and never in 20,000 later ones. In G's output that made
+    an fp32 training differ between two runs. The likely cause is the library's lazy initialisation
+    racing between the two threads; a first call on 16 values runs on one thread and settles it.
+    """
+    if threads is not None:
+        if threads < 1:
+            raise UserError(f"--threads must be >= 1, got {threads}")
+        torch.set_num_threads(int(threads))
+    warm = torch.linspace(-1.0, 1.0, 16)
+    for fn in (torch.tanh, torch.exp, torch.log1p, torch.sigmoid):
+        fn(warm)

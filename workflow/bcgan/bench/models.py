@@ -22,7 +22,7 @@ import torch
 
 from bcgan.errors import UserError
 from bcgan.models import VARIANTS, build_discriminator, build_generator
-from bcgan.precision import PRECISIONS, check_precision, memory_format
+from bcgan.precision import PRECISIONS, check_precision, memory_format, set_cpu_threads
 
 T_RANGE = (0.05, 4.54)
 
@@ -106,8 +106,7 @@ def run(args) -> int:
     precisions = [check_precision(p) for p in args.precisions.split(",") if p]
     if not precisions:
         raise UserError("--precisions names none of fp32, bf16")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_cpu_threads(args.threads or None)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True

@@ -69,18 +69,17 @@ def _row(arm: str, G, progress_rows: list, eval_set, args) -> dict:
 
 def run(args) -> int:
     import pandas as pd
-    import torch
 
     from bcgan.checkpoints import load_generator, save_generator
     from bcgan.models import variant_spec
+    from bcgan.precision import set_cpu_threads
     from bcgan.progress import make_eval_set, read_progress_csv, write_progress_csv
     from bcgan.response import load_response
     from bcgan.shards import read_images
     from bcgan.tables import markdown
     from bcgan.train import TrainConfig, train_gan
 
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
+    set_cpu_threads(args.threads)
     for arm in args.arms:
         if variant_spec(arm).kind == "ccgan":
             raise UserError(f"--arms: {arm} needs CcGAN's pretraining; compare it through the workflow instead")

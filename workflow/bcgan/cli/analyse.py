@@ -15,10 +15,9 @@ log = logging.getLogger(__name__)
 
 
 def _threads(n):
-    import torch
+    from bcgan.precision import set_cpu_threads
 
-    if n:
-        torch.set_num_threads(int(n))
+    set_cpu_threads(int(n) if n else None)
 
 
 def _activity(args) -> int:

@@ -69,14 +69,12 @@ def run(args) -> int:
     from bcgan.checkpoints import load_generator
     from bcgan.cli.sample import _device
     from bcgan.generate import contact_sheet, plan, range_warnings, write_pngs
+    from bcgan.precision import set_cpu_threads
     from bcgan.sample import generate
     from bcgan.shards import write_samples
 
     temperature, seeds = plan(args.temperature, args.count, args.seed)
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserError(f"--threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
+    set_cpu_threads(args.threads)
     if args.heldout and args.response is None:
         raise UserError("--heldout sets the d2 threshold of --response: give --response too")
     device = _device(args.device)

@@ -50,13 +50,11 @@ def run(args) -> int:
     import torch
 
     from bcgan.checkpoints import load_generator
+    from bcgan.precision import set_cpu_threads
     from bcgan.sample import sample_grid
     from bcgan.shards import write_samples
 
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserError(f"--threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
+    set_cpu_threads(args.threads)
     device = _device(args.device)
     G, payload = load_generator(args.generator, device)
     precision = payload["metadata"].get("precision", "fp32")  # sample in the precision G was trained in

@@ -18,8 +18,6 @@ import logging
 import time
 from pathlib import Path
 
-import torch
-
 from bcgan.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -114,12 +112,10 @@ def add_parser(subparsers) -> None:
 
 
 def _setup(args):
+    from bcgan.precision import set_cpu_threads
     from bcgan.train import resolve_device
 
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserError(f"--threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
+    set_cpu_threads(args.threads)
     return resolve_device(args.device)
 
 

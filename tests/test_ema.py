@@ -55,3 +55,39 @@ def test_training_never_reads_the_average():
     for a, b in ((G1, G2), (D1, D2)):
         for k, v in a.state_dict().items():
             assert torch.equal(v, b.state_dict()[k]), k
+
+
+def test_standing_statistics_are_the_batch_statistics_of_the_averaged_network():
+    import copy
+
+    import numpy as np
+
+    from bcgan.ema import with_standing_statistics
+    from bcgan.models import build_generator
+    from bcgan.sample import noise_vectors
+
+    torch.manual_seed(0)
+    G = build_generator("cgan64", 16, 8, 16, (0.05, 4.5))
+    before = {k: v.clone() for k, v in G.state_dict().items()}
+    t = np.linspace(0.1, 4.4, 40).astype(np.float32)
+    seeds = np.arange(40, dtype=np.uint64) + 7
+    standing = with_standing_statistics(G, t, seeds, batch_size=40)
+    assert all(torch.equal(v, G.state_dict()[k]) for k, v in before.items())  # the average is untouched
+    assert not standing.training
+    # the same set in one batch with batch statistics (BatchNorm layers in train mode, nothing else)
+    probe = copy.deepcopy(G).eval()
+    inputs = {}
+    for name, m in probe.named_modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.train()
+            m.register_forward_hook(lambda mod, inp, out, name=name: inputs.__setitem__(name, inp[0]))
+    z = torch.from_numpy(noise_vectors(seeds, 16))
+    with torch.no_grad():
+        batch_out = probe(z, probe.labels(torch.from_numpy(t)))
+        eval_out = standing(z, standing.labels(torch.from_numpy(t)))
+    norms = dict(standing.named_modules())
+    for name, x in inputs.items():
+        torch.testing.assert_close(norms[name].running_mean, x.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(norms[name].running_var, x.var(dim=(0, 2, 3), unbiased=True), rtol=1e-4, atol=1e-5)
+    # eval mode normalises with the unbiased variance, batch statistics with the biased one: close, not equal
+    torch.testing.assert_close(eval_out, batch_out, rtol=0, atol=5e-3)

@@ -10,12 +10,18 @@ Every floating-point entry of G's state dict is averaged -- parameters, spectral
 BatchNorm running statistics alike -- and integer entries (BatchNorm's counters) are copied. The
 decay of update t is min(decay, (1 + t) / (10 + t)), so the first updates are not dominated by the
 random initialisation (the warm-up of TensorFlow's ExponentialMovingAverage).
+
+The averaged running statistics do not describe the averaged network's own activations: evaluated
+with them, the average made images of one sign at every T in the first mini run. So the average is
+evaluated (and saved) with *standing statistics* (BigGAN): BatchNorm statistics recomputed from its
+own activations on a fixed set of noise and temperatures (``with_standing_statistics``).
 """
 
 from __future__ import annotations
 
 import copy
 
+import numpy as np
 import torch
 
 from bcgan.errors import UserError
@@ -51,3 +57,37 @@ def update(avg: torch.nn.Module, model: torch.nn.Module, decay: float, updates: 
             value.mul_(d).add_(new.detach(), alpha=1.0 - d)
         else:
             value.copy_(new)
+
+
+@torch.no_grad()
+def with_standing_statistics(avg: torch.nn.Module, temperatures, seeds, *, device="cpu", precision: str = "fp32",
+                             batch_size: int = 256) -> torch.nn.Module:
+    """A copy of the generator ``avg`` whose BatchNorm statistics are the exact mean and variance of its
+    own activations on ``temperatures`` with the noise of ``seeds`` (bcgan.sample's recorded seeds);
+    ``avg`` itself and every random stream are left untouched. Returned in eval mode."""
+    from bcgan.precision import autocast
+    from bcgan.sample import noise_vectors
+
+    out = copy.deepcopy(avg).eval()
+    norms = _image_norms(out)  # not the frozen label embedding (CcGAN's pretrained y2h has BatchNorm)
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches below
+        m.train()  # only these layers: spectral norm stays in eval mode, no power iteration
+    temperatures = np.asarray(temperatures, np.float32).ravel()
+    seeds = np.asarray(seeds, np.uint64).ravel()
+    device = torch.device(device)
+    for s in range(0, temperatures.size, batch_size):
+        z = torch.from_numpy(noise_vectors(seeds[s:s + batch_size], out.z_dim)).to(device)
+        labels = out.labels(torch.from_numpy(temperatures[s:s + batch_size])).to(device)
+        with autocast(device, precision):
+            out(z, labels)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    return out.eval()
+
+
+def _image_norms(generator: torch.nn.Module) -> list:
+    return [m for name, m in generator.named_modules()
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and not name.startswith("embedding.")]

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from bcgan.ema import average_copy, check_decay
+from bcgan.ema import average_copy, check_decay, with_standing_statistics
 from bcgan.ema import update as update_average
 from bcgan.errors import UserError
 from bcgan.io import atomic_path, save_torch
@@ -114,7 +114,7 @@ class TrainResult:
     rows: list
     progress: list
     progress_ema: list
-    G_ema: torch.nn.Module  # the moving average of G's weights (bcgan.ema)
+    G_ema: torch.nn.Module  # the moving average of G's weights, with standing statistics when evaluated (bcgan.ema)
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,7 +348,9 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         from bcgan.progress import evaluate
 
         started = time.perf_counter()
-        for model, rows_of, name in ((G, progress_rows, "G"), (G_ema, progress_ema_rows, "EMA")):
+        average = with_standing_statistics(G_ema, eval_set.temperature, eval_set.noise_seed, device=device,
+                                           precision=precision)
+        for model, rows_of, name in ((G, progress_rows, "G"), (average, progress_ema_rows, "EMA")):
             row = evaluate(model, eval_set, device=device, precision=precision)
             rows_of.append({"iteration": iteration, "images_seen": iteration * B, **row})
             log.info("%s progress of %s at iteration %d: %s", cfg.variant, name, iteration,
@@ -429,4 +431,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     G_ema.eval()
     if eval_set is not None and (not progress_rows or progress_rows[-1]["iteration"] != iteration):
         evaluate_now()  # a run resumed after its last epoch, or one whose checkpoint predates progress rows
+    if eval_set is not None:  # saved as the progress evaluation saw it
+        G_ema = with_standing_statistics(G_ema, eval_set.temperature, eval_set.noise_seed, device=device,
+                                         precision=precision)
     return G, D, TrainResult(cfg.epochs, iteration, seconds, ips, rows, progress_rows, progress_ema_rows, G_ema)

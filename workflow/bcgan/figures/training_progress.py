@@ -49,7 +49,8 @@ def draw(progress: dict, real: dict | None = None, ema: dict | None = None):
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
     for ax in axes[1]:
-        ax.set_xlabel("training images seen")
+        ax.set_xlabel("training images seen [thousands]")
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x / 1000:g}"))
     axes[1, 2].set_ylim(-0.05, 1.05)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if ema:

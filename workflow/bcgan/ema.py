@@ -12,7 +12,7 @@ decay of update t is min(decay, (1 + t) / (10 + t)), so the first updates are no
 random initialisation (the warm-up of TensorFlow's ExponentialMovingAverage).
 
 The averaged running statistics do not describe the averaged network's own activations: evaluated
-with them, the average made images of one sign at every T in the first mini run. So the average is
+with them, CGAN-1024's average made images of one sign at every T in a 30-epoch mini run. So the average is
 evaluated (and saved) with *standing statistics* (BigGAN): BatchNorm statistics recomputed from its
 own activations on a fixed set of noise and temperatures (``with_standing_statistics``).
 """

@@ -3,7 +3,8 @@
   bcgan train regressor SHARD.h5 ... --t-range TMIN TMAX --out regressor.pt [--embed-dim 128 --width 64 --epochs 5]
   bcgan train y2h SHARD.h5 ... --regressor regressor.pt --out y2h.pt [--epochs 500]
   bcgan train gan SHARD.h5 ... --variant V --t-range TMIN TMAX --g-channels C --d-channels C --z-dim Z
-      --generator generator.pt [--generator-ema generator_ema.pt] --losses losses.csv --loss-curve loss_curve.png --checkpoint checkpoint.pt
+      --generator generator.pt [--generator-ema generator_ema.pt] --losses losses.csv --loss-curve loss_curve.png
+      --checkpoint checkpoint.pt
       [--y2h y2h.pt (ccgan)] [--epochs 100 --batch-size 200 --lr 1e-4 --betas 0 0.99 --seed S]
       [--device auto|cpu|cuda --precision fp32|bf16 --compile --threads N]
       [--response response.json --progress progress.csv --progress-ema progress_ema.csv --ema-decay 0.999

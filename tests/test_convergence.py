@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from bcgan.cli import main
-from bcgan.progress import COLUMNS, write_progress_csv
-from bcgan.tables.convergence import METRICS, metric_convergence
+from bcgan.progress import COLUMNS, read_progress_files, write_progress_csv
+from bcgan.tables.convergence import METRICS, build, metric_convergence
 
 ITERATIONS = np.arange(0, 5001, 250)  # 21 evaluations: 5 in the last fifth, 11 in the second half
 
@@ -75,6 +75,23 @@ def test_cli_judges_the_weight_average_beside_g(tmp_path, capsys):
     orphan = _progress(tmp_path / "ema" / "bcgan" / "progress_ema.csv", {})
     assert main(["train", "convergence", str(g), "--ema", str(orphan), "--out-csv", str(csv), "--out-md", str(md)]) == 2
     assert "bcgan" in capsys.readouterr().err
+
+
+def test_the_average_is_judged_against_the_scatter_of_g(tmp_path):
+    """A smooth average drifting by less than G's scatter is flat; by several of G's scatters, moving."""
+    noisy = {"mae_all": 1.0 + 0.05 * (-1.0) ** np.arange(ITERATIONS.size)}  # G alternates by ± 0.05
+    g = _progress(tmp_path / "ccgan" / "progress.csv", noisy)
+    small = _progress(tmp_path / "small" / "ccgan" / "progress_ema.csv", {"mae_all": 1.0 + 2e-5 * ITERATIONS})
+    large = _progress(tmp_path / "large" / "ccgan" / "progress_ema.csv", {"mae_all": 1.0 + 4e-4 * ITERATIONS})
+    for ema, flat in ((small, True), (large, False)):
+        table = build(read_progress_files([g]), read_progress_files([ema]))
+        row = table[(table.generator == "EMA") & (table.metric == "mae_all")].iloc[0]
+        g_row = table[(table.generator == "G") & (table.metric == "mae_all")].iloc[0]
+        assert row["own_scatter"] == pytest.approx(0, abs=1e-9)  # a straight line: no scatter of its own
+        assert row["scatter"] == g_row["scatter"] == pytest.approx(0.05, rel=0.5)
+        assert bool(row["flat"]) == flat
+        # judged by its own scatter, even the small drift would be "moving"
+        assert metric_convergence(ITERATIONS, 1.0 + 2e-5 * ITERATIONS)["flat"] is False
 
 
 def test_cli_rejects_a_bad_fraction_and_a_foreign_file(tmp_path, capsys):

@@ -75,14 +75,15 @@ def build(progress: dict, ema: dict | None = None, *, fraction: float = FRACTION
         raise UserError(f"EMA progress without the G progress of {sorted(set(ema) - set(progress))}")
     rows = []
     for variant in sorted(progress, key=variant_rank):
-        g_scatter = {}
+        g_scatter = {}  # filled by G's rows, read by the average's (G comes first)
         for generator, df in (("G", progress[variant]), ("EMA", ema.get(variant))):
             if df is None:
                 continue
             for key in METRICS:
                 verdict = metric_convergence(df["iteration"], df[key], fraction=fraction, tolerance=tolerance,
-                                             yardstick=g_scatter.get(key) if generator == "EMA" else None)
-                g_scatter.setdefault(key, verdict["scatter"])
+                                             yardstick=g_scatter.get(key))
+                if generator == "G":
+                    g_scatter[key] = verdict["scatter"]
                 rows.append({"variant": variant, "generator": generator, "metric": key,
                              "last_iteration": int(df["iteration"].max()), "fraction": fraction, **verdict})
     return pd.DataFrame(rows)

@@ -33,6 +33,13 @@ def test_noise_around_a_plateau_is_flat_and_a_trend_of_several_scatters_is_not()
     assert metric_convergence(ITERATIONS, 1.0 + noise - 4e-4 * ITERATIONS, tolerance=100)["flat"] is True
 
 
+def test_the_band_is_the_mean_and_sd_of_the_last_fifth_alone():
+    values = np.full(ITERATIONS.size, -50.0)  # earlier evaluations must not count
+    values[ITERATIONS >= 4000] = [1.0, 2.0, 3.0, 4.0, 5.0]
+    r = metric_convergence(ITERATIONS, values)
+    assert r["mean"] == pytest.approx(3.0) and r["sd"] == pytest.approx(np.sqrt(2.5))
+
+
 def test_too_few_evaluations_give_no_verdict():
     r = metric_convergence([0, 3, 6], [1.0, 0.9, 0.8])
     assert r["flat"] is None and np.isnan(r["drift"])
@@ -58,6 +65,9 @@ def test_cli_writes_one_verdict_per_variant(tmp_path):
     text = md.read_text()
     assert "| CcGAN | 5,000 |" in text and "not converged" in text
     assert "| CGAN 64 classes | 5,000 |" in text and "| converged |" in text
+    band = text.split("## Last 20% of training")[1]
+    assert "| CGAN 64 classes | 5 | 0.5 ± 0 |" in band  # constant metric: its value, no spread
+    assert "| CcGAN | 5 | 0.65 ± 0.12 |" in band  # 2 - 3e-4 x (4000 .. 5000): mean 0.65, sd 0.1186
 
 
 def test_cli_judges_the_weight_average_beside_g(tmp_path, capsys):

@@ -62,12 +62,15 @@ def markdown(df) -> str:
     return "\n".join(lines)
 
 
-def write_table(csv_df, csv_path, md_df, md_path, *, title: str, notes: list[str] = ()) -> None:
-    """CSV of ``csv_df`` and a Markdown file: '# title', the table ``md_df`` (strings), then the notes."""
+def write_table(csv_df, csv_path, md_df, md_path, *, title: str, notes: list[str] = (), sections=()) -> None:
+    """CSV of ``csv_df`` and a Markdown file: '# title', the table ``md_df`` (strings), the notes, then
+    each (heading, table) of ``sections`` under its '## heading'."""
     with atomic_path(csv_path) as tmp:
         csv_df.to_csv(tmp, index=False)
     text = f"# {title}\n\n" + markdown(md_df) + "\n"
     if notes:
         text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    for heading, df in sections:
+        text += f"\n## {heading}\n\n" + markdown(df) + "\n"
     with atomic_path(md_path) as tmp:
         Path(tmp).write_text(text)

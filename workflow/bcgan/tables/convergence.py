@@ -12,7 +12,13 @@ judged too: a last iterate that orbits while its average stands still has reache
 constant-learning-rate training gives. The average's drift is compared with G's scatter, not its own:
 averaging over ~1,000 iterations removes nearly all evaluation-to-evaluation scatter (CGAN-256 in
 mini: PSD distance ± 0.18 against G's ± 0.7), so its own scatter would call "moving" a 2-3 % drift
-that is smaller than G's scatter. Registered as ``bcgan train convergence``.
+that is smaller than G's scatter.
+
+Because a constant-learning-rate GAN wanders (mini: CGAN-64's PSD distance and energy error swing
+with a period of ~6,000 iterations), a verdict depends on where the last fifth falls, and so does a
+final snapshot. A second table therefore gives each metric's mean ± standard deviation over the
+evaluations of the last fifth: the band a comparison of variants should hold on, not one snapshot.
+Registered as ``bcgan train convergence``.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ def metric_convergence(iterations, values, *, fraction: float = FRACTION, tolera
     last = x >= end * (1 - fraction)
     half = x >= end * 0.5
     out = {"evaluations": int(last.sum()), "start": np.nan, "end": np.nan, "drift": np.nan, "scatter": np.nan,
-           "own_scatter": np.nan, "flat": None}
+           "own_scatter": np.nan, "flat": None, "mean": float(y[last].mean()),
+           "sd": float(y[last].std(ddof=1)) if last.sum() > 1 else np.nan}
     if last.sum() < 3 or half.sum() < 4:
         return out
     slope, intercept, _ = _line(x[last], y[last])
@@ -114,6 +121,21 @@ def markdown_frame(table):
     return pd.DataFrame(out)
 
 
+def band_frame(table):
+    """One row per variant: each metric's 'mean ± sd' over the evaluations of the last fraction."""
+    import pandas as pd
+
+    from bcgan.tables import label
+
+    out = []
+    for (variant, generator), group in table.groupby(["variant", "generator"], sort=False):
+        rec = {"Model": label(variant) if generator == "G" else f"{label(variant)}, EMA of G",
+               "evaluations": str(group["evaluations"].iloc[0])}
+        rec.update({METRICS[r["metric"]]: f"{r['mean']:.3g} ± {r['sd']:.2g}" for _, r in group.iterrows()})
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
 def notes(fraction: float, tolerance: float, ema: bool) -> list[str]:
     return [f"Each cell: a straight line through the evaluations of the last {fraction:.0%} of training, from its "
             "start to its end, ± the scatter (standard deviation of the residuals of a straight line through the "
@@ -147,7 +169,10 @@ def run(args) -> int:
     ema = read_progress_files(args.ema)
     table = build(progress, ema, fraction=args.fraction, tolerance=args.tolerance)
     shown = markdown_frame(table)
+    band = band_frame(table)
     write_table(table, args.out_csv, shown, args.out_md, title="Convergence of training",
-                notes=notes(args.fraction, args.tolerance, bool(ema)))
+                notes=notes(args.fraction, args.tolerance, bool(ema)),
+                sections=[(f"Last {args.fraction:.0%} of training: mean ± standard deviation of the evaluations", band)])
     print(shown.to_string(index=False))
+    print(band.to_string(index=False))
     return 0

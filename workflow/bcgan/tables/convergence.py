@@ -96,11 +96,16 @@ def build(progress: dict, ema: dict | None = None, *, fraction: float = FRACTION
     return pd.DataFrame(rows)
 
 
+def _model_name(variant: str, generator: str) -> str:
+    """A table row's name: the variant's label, marked when it is G's weight average."""
+    from bcgan.tables import label
+
+    return label(variant) if generator == "G" else f"{label(variant)}, EMA of G"
+
+
 def markdown_frame(table):
     """One row per variant: 'start → end (scatter s)' per metric, flat or not, and the verdict."""
     import pandas as pd
-
-    from bcgan.tables import label
 
     def cell(r):
         if r["flat"] is None or pd.isna(r["flat"]):
@@ -113,8 +118,7 @@ def markdown_frame(table):
     for (variant, generator), group in table.groupby(["variant", "generator"], sort=False):
         flats = [f for f in group["flat"] if f is not None and not pd.isna(f)]
         verdict = "–" if len(flats) < len(group) else ("converged" if all(flats) else "not converged")
-        name = label(variant) if generator == "G" else f"{label(variant)}, EMA of G"
-        rec = {"Model": name, "iterations": f"{group['last_iteration'].iloc[0]:,}"}
+        rec = {"Model": _model_name(variant, generator), "iterations": f"{group['last_iteration'].iloc[0]:,}"}
         rec.update({METRICS[r["metric"]]: cell(r) for _, r in group.iterrows()})
         rec["verdict"] = verdict
         out.append(rec)
@@ -125,12 +129,9 @@ def band_frame(table):
     """One row per variant: each metric's 'mean ± sd' over the evaluations of the last fraction."""
     import pandas as pd
 
-    from bcgan.tables import label
-
     out = []
     for (variant, generator), group in table.groupby(["variant", "generator"], sort=False):
-        rec = {"Model": label(variant) if generator == "G" else f"{label(variant)}, EMA of G",
-               "evaluations": str(group["evaluations"].iloc[0])}
+        rec = {"Model": _model_name(variant, generator), "evaluations": str(group["evaluations"].iloc[0])}
         rec.update({METRICS[r["metric"]]: f"{r['mean']:.3g} ± {r['sd']:.2g}" for _, r in group.iterrows()})
         out.append(rec)
     return pd.DataFrame(out)

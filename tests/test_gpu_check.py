@@ -41,10 +41,11 @@ def test_quick_cpu_check_runs_every_step(tmp_path):
     assert not [ln for ln in lines if ln.startswith("FAIL")]
     for variant in ("bcgan", "cgan64"):
         for prec in ("fp32", r"bf16\+channels_last"):
-            m = _one(lines, rf"^bench smoke_{variant}_L16 {prec} compile=0 batch=32 images_per_s=([\d.]+) "
+            m = _one(lines, rf"^bench smoke_{variant}_L16 {prec} batch=32 images_per_s=([\d.]+) "
                             r"peak_mb=nan projected_h=\S+ paper_h=22\.5-28\.4$")
             assert float(m.group(1)) > 0
-        assert float(_one(lines, rf"^bench smoke_{variant}_L16 compile=0 bf16_over_fp32=([\d.]+)$").group(1)) > 0
+        assert float(_one(lines, rf"^bench smoke_{variant}_L16 bf16_over_fp32=([\d.]+)$").group(1)) > 0
+    assert _one(lines, r"^bench smoke auto_path=(\w+) projected_wall_h=\S+$").group(1) == "fp32"  # smoke: fp32
     _one(lines, r"^profile bcgan bf16 aten::")
     assert float(_one(lines, r"^vicinal_batch host_ms_per_iteration=([\d.]+)").group(1)) > 0
     # BcGAN: bf16, killed after its first checkpoint and resumed; 3 epochs of 128 // 32 = 4 iterations

@@ -177,3 +177,58 @@ def test_cli_trains_and_writes_outputs(tmp_path, capsys):
     bad = [a if a != "bcgan" else "ccgan" for a in args]
     assert main(bad) == 2
     assert "--y2h" in capsys.readouterr().err
+
+
+def _pair(variant="cgan64"):
+    torch.manual_seed(0)
+    return build_generator(variant, L, 8, 16, T_RANGE), build_discriminator(variant, L, 8, T_RANGE)
+
+
+def test_one_d_pass_gives_the_two_pass_logits_and_one_power_iteration():
+    """D(cat[real, fake]) in one pass: the same logits as two passes (D has no batch statistics), and
+    spectral norm's power iteration advances once per D step, as one forward in training mode does."""
+    G, D = _pair()
+    images, t = data()
+    x_real = tr.to_float_images(torch.from_numpy(images[:8]))
+    labels = G.labels(torch.from_numpy(t[:8]))
+    z = torch.randn(8, 16, generator=torch.Generator().manual_seed(1))
+    D.eval()
+    with torch.no_grad():
+        fake = G(z, labels)
+        two = torch.cat([D(x_real, labels), D(fake, labels)])
+        one = D(torch.cat([x_real, fake]), torch.cat([labels, labels]))
+    torch.testing.assert_close(one, two, rtol=1e-5, atol=1e-6)
+    D.train()
+    u_key = "blocks.0.conv1.parametrizations.weight.0._u"
+    reference = {k: v.clone() for k, v in D.state_dict().items()}
+    with torch.no_grad():
+        D(x_real[:1], labels[:1])  # one forward in training mode = one power iteration
+    once = D.state_dict()[u_key].clone()
+    D.load_state_dict(reference)
+    opt = torch.optim.Adam(D.parameters(), lr=0.0, betas=(0.0, 0.99))  # lr 0: weights stay, u/v move
+    tr.d_step(G, D, opt, x_real, z, labels, labels)
+    assert torch.equal(D.state_dict()[u_key], once)
+
+
+@pytest.mark.parametrize("variant", ["bcgan", "ccgan"])
+def test_g_step_freezes_d_and_gives_the_same_g_gradients(variant):
+    """Freezing D in the G step skips D's weight gradients only: G's gradients are bit-identical to
+    those with D trainable, D's trainable flags come back, and CcGAN's frozen y2h stays frozen."""
+    torch.manual_seed(0)
+    y2h = y2h_for(variant)
+    G, D = build_generator(variant, L, 8, 16, T_RANGE, y2h=y2h), build_discriminator(variant, L, 8, T_RANGE, y2h=y2h)
+    trainable = {n for n, p in D.named_parameters() if p.requires_grad}
+    labels = G.labels(torch.linspace(0.1, 4.4, 8))
+    z = torch.randn(8, 16, generator=torch.Generator().manual_seed(2))
+    state_g, state_d = [{k: v.clone() for k, v in m.state_dict().items()} for m in (G, D)]
+    opt_g = torch.optim.Adam(G.parameters(), lr=0.0, betas=(0.0, 0.99))
+    tr.g_step(G, D, opt_g, z, labels)
+    frozen_grads = {n: p.grad.clone() for n, p in G.named_parameters() if p.grad is not None}
+    assert all(p.grad is None for p in D.parameters())
+    assert {n for n, p in D.named_parameters() if p.requires_grad} == trainable
+    G.load_state_dict(state_g)
+    D.load_state_dict(state_d)
+    G.zero_grad(set_to_none=True)
+    tr.hinge_g_loss(D(G(z, labels), labels)).backward()  # the plain G step, D trainable
+    assert frozen_grads and all(torch.equal(frozen_grads[n], p.grad) for n, p in G.named_parameters()
+                                if p.grad is not None)

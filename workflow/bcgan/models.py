@@ -170,7 +170,7 @@ class SelfAttention(nn.Module):
         phi = F.max_pool2d(self.phi(x), 2).reshape(b, self.c8, h * w // 4)
         attn = torch.softmax(torch.bmm(theta.transpose(1, 2), phi), dim=-1)  # (b, hw, hw/4)
         g = F.max_pool2d(self.g(x), 2).reshape(b, self.c2, h * w // 4)
-        o = torch.bmm(g, attn.transpose(1, 2)).reshape(b, self.c2, h, w)
+        o = torch.bmm(g, attn.transpose(1, 2)).reshape(b, self.c2, h, w).contiguous(memory_format=_layout(x))
         return x + self.gate * self.out(o)
 
 
@@ -226,6 +226,17 @@ class DiscBlock(nn.Module):
             if self.downsample:
                 s = F.avg_pool2d(s, 2)
         return h + s
+
+
+def _layout(x: torch.Tensor) -> torch.memory_format:
+    """channels-last if ``x`` is in it, else the default: reshaped activations follow the layout the
+    nets were moved to (``bcgan.precision.memory_format``) instead of falling back to slow kernels."""
+    channels_last = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+    return torch.channels_last if channels_last else torch.contiguous_format
+
+
+def _stored_weight(conv: nn.Module) -> torch.Tensor:
+    return conv.parametrizations.weight.original if hasattr(conv, "parametrizations") else conv.weight
 
 
 def _full_precision(device: torch.device):
@@ -334,6 +345,7 @@ class Generator(_LabelMixin, nn.Module):
         cond = self.conditioning(labels)
         parts = torch.split(cond, self.cond_sizes, dim=1)
         h = self.linear0(z).reshape(z.shape[0], self.start_channels, 4, 4)
+        h = h.contiguous(memory_format=_layout(_stored_weight(self.blocks[0].conv1)))
         for i, blk in enumerate(self.blocks):
             h = blk(h, *parts[4 * i : 4 * i + 4])
             if i == self.attn_after:

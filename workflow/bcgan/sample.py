@@ -73,7 +73,7 @@ def generate(generator, temperatures, seeds, *, batch_size: int = 256, device="c
     import torch
     from tqdm import tqdm
 
-    from bcgan.precision import autocast
+    from bcgan.precision import autocast, memory_format
 
     temperatures = np.asarray(temperatures, np.float32).ravel()
     seeds = np.asarray(seeds, np.uint64).ravel()
@@ -81,7 +81,7 @@ def generate(generator, temperatures, seeds, *, batch_size: int = 256, device="c
         raise UserError(f"{temperatures.size} temperatures but {seeds.size} noise seeds")
     if batch_size < 1:
         raise UserError(f"batch size must be >= 1, got {batch_size}")
-    generator = generator.to(device).eval()
+    generator = generator.to(device, memory_format=memory_format(precision, device)).eval()
     L = int(generator.image_size)
     out = np.empty((temperatures.size, L, L), np.uint8)
     starts = range(0, temperatures.size, batch_size)

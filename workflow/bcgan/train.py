@@ -10,8 +10,9 @@ killed and resumed from the checkpoint of the last finished epoch ends bit-ident
 uninterrupted one. The checkpoint also holds the global RNG states, for anything that might draw
 from them.
 
-Precision (``bcgan.precision``): fp32, or bf16 autocast with channels-last memory on CPU and CUDA;
-optional ``torch.compile`` on CUDA. The dataset sits on the device as uint8 and each batch is
+Precision (``bcgan.precision``): fp32 or bf16 autocast, channels-last on CPU (and with bf16 on
+CUDA). No ``torch.compile``: on CPU it took 3-4 minutes to compile mini's G and D and then ran
+1.1x eager bf16 and below eager channels-last fp32; on CUDA it was never measured. The dataset sits on the device as uint8 and each batch is
 converted there. Losses stay on the device until the end of an epoch (one host sync per epoch, not
 four per iteration); a non-finite loss is found then and stops the job before the checkpoint.
 
@@ -164,6 +165,20 @@ def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: 
     save_torch(payload, path)
 
 
+def checkpoint_precision(path) -> str | None:
+    """The precision the training checkpoint at ``path`` was trained in; None without a usable one."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:
+        return None  # load_checkpoint reports it
+    if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
+        return None
+    return ck["config"].get("precision")
+
+
 def load_checkpoint(path, cfg: TrainConfig, fingerprint: str) -> dict | None:
     """The checkpoint at ``path`` if this run may resume from it, else None (train from scratch).
 
@@ -221,12 +236,16 @@ def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, pre
 
     Fakes are G(z, g_labels); D judges real and fake at ``d_labels`` (for ccgan the targets y*,
     with SVDL/HVDL weights ``vicinal_weights`` = (w_real, w_fake); otherwise the plain hinge loss).
+    Real and fake go through D in one pass, as in BigGAN: D has no batch statistics, so the logits
+    are those of two passes, but spectral norm's power iteration runs once per D step, not twice.
     """
+    batch = x_real.shape[0]
     with autocast(x_real.device, precision):
         with torch.no_grad():
-            x_fake = G(z, g_labels)
-        real_logits = D(x_real, d_labels).float()
-        fake_logits = D(x_fake, d_labels).float()
+            x_fake = G(z, g_labels).to(x_real.dtype)
+        both = torch.cat([x_real, x_fake]).contiguous(memory_format=memory_format(precision, x_real.device))
+        logits = D(both, torch.cat([d_labels, d_labels])).float()
+        real_logits, fake_logits = logits[:batch], logits[batch:]
         if vicinal_weights is not None:
             d_loss = vicinal_d_loss(real_logits, fake_logits, *vicinal_weights)
         else:
@@ -240,12 +259,21 @@ def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, pre
 def g_step(G, D, opt_g, z, labels, precision: str = "fp32"):
     """One generator update with the hinge G loss -mean D(G(z, y), y); returns the loss (detached).
 
-    D's gradients from this step are left in its .grad and cleared by the next d_step.
+    D's weights are frozen for the step: the backward pass then skips D's weight gradients, which
+    no optimiser would use (the next d_step clears D's gradients), and computes only those that
+    flow through D to G; G's gradients are the same.
     """
-    with autocast(z.device, precision):
-        g_loss = hinge_g_loss(D(G(z, labels), labels).float())
-    opt_g.zero_grad(set_to_none=True)
-    g_loss.backward()
+    frozen = [p for p in D.parameters() if p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(False)
+    try:
+        with autocast(z.device, precision):
+            g_loss = hinge_g_loss(D(G(z, labels), labels).float())
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)
     opt_g.step()
     return g_loss.detach()
 
@@ -266,7 +294,7 @@ def build_models(cfg: TrainConfig, image_size: int, y2h=None):
 
 
 def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *, checkpoint=None, y2h=None,
-              device: str | torch.device = "cpu", compile: bool = False, progress: bool = True,
+              device: str | torch.device = "cpu", progress: bool = True,
               eval_set=None, eval_every: int = 0):
     """Train G and D; returns (G, D, TrainResult). Resumes from ``checkpoint`` if it exists.
 
@@ -290,7 +318,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     spec = variant_spec(cfg.variant)
     vicinal = spec.kind == "ccgan"
     precision = check_precision(cfg.precision)
-    fmt = memory_format(precision)
+    fmt = memory_format(precision, device)
     ema_decay = check_decay(cfg.ema_decay)
 
     G, D = build_models(cfg, L, y2h)
@@ -326,8 +354,6 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         progress_ema_rows = list(ck["progress_ema"])
         prior_seconds = ck["seconds"]
         log.info("resuming %s from %s: %d epochs, %d iterations done", cfg.variant, checkpoint, start_epoch, iteration)
-    G_run = torch.compile(G) if (compile and cuda) else G
-    D_run = torch.compile(D) if (compile and cuda) else D
 
     # data once on the device as uint8; labels once in the variant's domain
     images_dev = torch.from_numpy(images).to(device)
@@ -386,10 +412,10 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
             x_real = to_float_images(real, channels_last=fmt == torch.channels_last)
             z_d = torch.randn(B, cfg.z_dim, generator=gen, device=device)
             z_g = torch.randn(B, cfg.z_dim, generator=gen, device=device)
-            d_loss, real_logits, fake_logits = d_step(G_run, D_run, opt_d, x_real, z_d, g_labels, d_labels,
+            d_loss, real_logits, fake_logits = d_step(G, D, opt_d, x_real, z_d, g_labels, d_labels,
                                                       (w_real, w_fake) if vicinal else None, precision)
             # G step at the D labels: for ccgan the noisy targets y*, as in Ding et al.
-            g_loss = g_step(G_run, D_run, opt_g, z_g, d_labels, precision)
+            g_loss = g_step(G, D, opt_g, z_g, d_labels, precision)
             update_average(G_ema, G, ema_decay, iteration)
             # ---- losses stay on the device: no host sync here
             iteration += 1

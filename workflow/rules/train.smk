@@ -88,7 +88,6 @@ rule train:
         seed=CFG["seed"],
         device=CFG["train"]["device"],
         precision=CFG["train"]["precision"],
-        compile="--compile" if CFG["train"]["compile"] else "",
         evaluation=progress_options(),
         ccgan=ccgan_options,
     conda:
@@ -102,7 +101,7 @@ rule train:
         "python -m bcgan train gan {input.shards} --variant {wildcards.variant} {params.y2h} --t-range {params.t_range}"
         " --g-channels {params.g_channels} --d-channels {params.d_channels} --z-dim {params.z_dim}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
-        " --seed {params.seed} --device {params.device} --precision {params.precision} {params.compile}"
+        " --seed {params.seed} --device {params.device} --precision {params.precision}"
         " {params.ccgan} --threads {threads} --no-progress --response {input.response} {params.evaluation}"
         " --checkpoint {params.checkpoint} --generator {output.generator}"
         " --generator-ema {output.generator_ema} --losses {output.losses}"

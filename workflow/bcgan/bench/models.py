@@ -10,19 +10,26 @@ Prints ONE line of key=value pairs. For each preset and variant, key ``<preset>_
 ``<key>_fp32`` and ``<key>_bf16`` images/s, ``<key>_ratio`` (bf16 / fp32), ``<key>_h_fp32`` and
 ``<key>_h_bf16`` the projected hours of the preset's whole training (epochs x n_images at that
 rate, G+D steps only), and on CUDA ``<key>_mb_fp32`` / ``<key>_mb_bf16``, the peak memory.
-``--compile`` wraps G and D in ``torch.compile`` (compilation happens in the warm-up steps). The
-precisions are measured in alternation ``--repeats`` times and the best rate of each is kept.
+The precisions are measured in alternation ``--repeats`` times and the best rate of each is kept.
+
+For each preset, ``<preset>_path`` is the precision its training would run in here (its
+``train.precision``, ``auto`` resolved by ``bcgan.precision``; the reason goes to stderr), and
+``<preset>_h_wall`` the projected wall time of all the measured variants' trainings on that path,
+run ``--cores // train.threads`` at a time as ``snakemake -c CORES`` does (it assumes jobs side by
+side keep the rate of one alone, so it is a lower bound on a machine whose cores share memory
+bandwidth).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import torch
 
 from bcgan.errors import UserError
 from bcgan.models import VARIANTS, build_discriminator, build_generator
-from bcgan.precision import PRECISIONS, check_precision, memory_format, set_cpu_threads
+from bcgan.precision import PRECISIONS, check_precision, memory_format, resolve_precision, set_cpu_threads
 
 T_RANGE = (0.05, 4.54)
 
@@ -32,30 +39,29 @@ def add_arguments(parser) -> None:
     parser.add_argument("--presets", default="smoke,mini", help="presets whose L, widths, z and epochs to use")
     parser.add_argument("--batch", type=int, default=64, help="images per step (paper: 200)")
     parser.add_argument("--steps", type=int, default=3, help="timed steps after the warm-up steps")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed steps first (more with --compile)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     parser.add_argument("--precisions", default=",".join(PRECISIONS),
                         help="fp32, bf16 (autocast + channels-last) or both (default both, with their ratio)")
     parser.add_argument("--repeats", type=int, default=2, help="alternating rounds; the best rate counts")
-    parser.add_argument("--compile", action="store_true", help="torch.compile G and D")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = leave as is)")
+    parser.add_argument("--cores", type=int, default=2, help="cores of the projected preset run (snakemake -c)")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def build_step(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int,
-               device: torch.device, precision: str, compile: bool = False, seed: int = 0):
+               device: torch.device, precision: str, seed: int = 0):
     """A function doing one training step (D then G) of a fresh model pair on fixed random data."""
     from bcgan.ccgan import build_y2h
     from bcgan.train import d_step, g_step
 
     torch.manual_seed(seed)
     y2h = build_y2h() if variant == "ccgan" else None
-    fmt = memory_format(precision)
+    fmt = memory_format(precision, device)
     G = build_generator(variant, image_size, g_channels, z_dim, T_RANGE, y2h=y2h).to(device, memory_format=fmt)
     D = build_discriminator(variant, image_size, d_channels, T_RANGE, y2h=y2h).to(device, memory_format=fmt)
     opt_g = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], lr=1e-4, betas=(0.0, 0.99))
-    G_run, D_run = (torch.compile(G), torch.compile(D)) if compile else (G, D)
     real = ((torch.rand(batch, 1, image_size, image_size, device=device) > 0.5).float() * 2 - 1).contiguous(
         memory_format=fmt)
     labels = G.labels(torch.rand(batch) * (T_RANGE[1] - T_RANGE[0]) + T_RANGE[0]).to(device)
@@ -63,17 +69,16 @@ def build_step(variant: str, image_size: int, g_channels: int, d_channels: int, 
     def step():
         z_d = torch.randn(batch, z_dim, device=device)
         z_g = torch.randn(batch, z_dim, device=device)
-        d_step(G_run, D_run, opt_d, real, z_d, labels, labels, None, precision)
-        g_step(G_run, D_run, opt_g, z_g, labels, precision)
+        d_step(G, D, opt_d, real, z_d, labels, labels, None, precision)
+        g_step(G, D, opt_g, z_g, labels, precision)
 
     return step
 
 
 def measure(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int, steps: int,
-            device: torch.device, precision: str, compile: bool = False, seed: int = 0,
-            warmup: int = 1) -> tuple[float, float]:
+            device: torch.device, precision: str, seed: int = 0, warmup: int = 1) -> tuple[float, float]:
     """(images per second, peak CUDA memory in MB or nan) of training steps for one variant and width."""
-    step = build_step(variant, image_size, g_channels, d_channels, z_dim, batch, device, precision, compile, seed)
+    step = build_step(variant, image_size, g_channels, d_channels, z_dim, batch, device, precision, seed)
     cuda = device.type == "cuda"
     for _ in range(max(warmup, 1)):
         step()
@@ -100,9 +105,9 @@ def run(args) -> int:
         raise UserError(f"--device {args.device!r} is not a torch device") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda requested but CUDA is not available")
-    if args.batch < 2 or args.steps < 1 or args.repeats < 1:
-        raise UserError(f"--batch must be >= 2, --steps and --repeats >= 1, got {args.batch}, {args.steps}, "
-                        f"{args.repeats}")
+    if args.batch < 2 or args.steps < 1 or args.repeats < 1 or args.cores < 1:
+        raise UserError(f"--batch must be >= 2, --steps, --repeats and --cores >= 1, got {args.batch}, {args.steps}, "
+                        f"{args.repeats}, {args.cores}")
     precisions = [check_precision(p) for p in args.precisions.split(",") if p]
     if not precisions:
         raise UserError("--precisions names none of fp32, bf16")
@@ -113,12 +118,16 @@ def run(args) -> int:
         torch.backends.cudnn.benchmark = True
     from bcgan.config import resolve
 
-    parts = [f"bench=models device={device.type} compile={int(args.compile)} batch={args.batch} "
+    parts = [f"bench=models device={device.type} batch={args.batch} "
              f"steps={args.steps} repeats={args.repeats} threads={torch.get_num_threads()} torch={torch.__version__}"]
     for preset in (p for p in args.presets.split(",") if p):
         cfg = resolve({"preset": preset})
         L, z_dim, widths = cfg["data"]["size"], cfg["models"]["z_dim"], cfg["models"]
         images_total = cfg["train"]["epochs"] * cfg["data"]["n_images"]
+        path, why = resolve_precision(cfg["train"]["precision"], device)
+        print(f"{preset}: {why}", file=sys.stderr)
+        parts.append(f"{preset}_path={path}")
+        hours_on_path = []
         for v in (x for x in args.variants.split(",") if x):
             if v not in VARIANTS:
                 raise UserError(f"--variants: unknown variant {v!r} (known: {', '.join(VARIANTS)})")
@@ -129,7 +138,7 @@ def run(args) -> int:
             for _ in range(args.repeats):  # alternate, keep the best: a shared machine disturbs both alike
                 for prec in precisions:
                     rate, mb = measure(v, L, g_ch, d_ch, z_dim, args.batch, args.steps, device, prec,
-                                       compile=args.compile, seed=args.seed, warmup=args.warmup)
+                                       seed=args.seed, warmup=args.warmup)
                     ips[prec], peak[prec] = max(ips[prec], rate), mb
             for prec in precisions:
                 parts.append(f"{key}_{prec}={ips[prec]:.1f}")
@@ -138,5 +147,10 @@ def run(args) -> int:
                     parts.append(f"{key}_mb_{prec}={peak[prec]:.0f}")
             if len(ips) == 2:
                 parts.append(f"{key}_ratio={ips['bf16'] / ips['fp32']:.2f}")
+            if path in ips:
+                hours_on_path.append(images_total / ips[path] / 3600)
+        if hours_on_path:
+            side_by_side = 1 if device.type == "cuda" else max(1, args.cores // cfg["train"]["threads"])
+            parts.append(f"{preset}_h_wall={sum(hours_on_path) / min(side_by_side, len(hours_on_path)):.3g}")
     print(" ".join(parts), flush=True)
     return 0

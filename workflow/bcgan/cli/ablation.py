@@ -1,7 +1,7 @@
 """``bcgan ablation``: train several conditioning arms on the same data and budget, and compare them.
 
   bcgan ablation SHARD.h5 ... --response response.json --arms bcgan bcgan-linear ... --epochs 6
-      --out DIR [--g-channels 16 --d-channels 16 --z-dim 64 --batch-size 64 --precision bf16 --eval-every 250]
+      --out DIR [--g-channels 16 --d-channels 16 --z-dim 64 --batch-size 64 --precision auto --eval-every 250]
 
 Each arm is a variant name (the paper's five or an ablation arm of bcgan.models.ABLATION_SPECS) and is
 trained exactly like the workflow's training job (bcgan.train, same seed, data order and noise),
@@ -37,7 +37,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--g-channels", type=int, default=16)
     p.add_argument("--d-channels", type=int, default=16)
     p.add_argument("--z-dim", type=int, default=64)
-    p.add_argument("--precision", choices=("fp32", "bf16"), default="bf16")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="auto: bf16 on CUDA and on CPUs with native bf16, else fp32 (bcgan.precision)")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--eval-temperatures", type=int, default=16)
     p.add_argument("--eval-per-temperature", type=int, default=32)
@@ -69,10 +70,11 @@ def _row(arm: str, G, progress_rows: list, eval_set, args) -> dict:
 
 def run(args) -> int:
     import pandas as pd
+    import torch
 
     from bcgan.checkpoints import load_generator, save_generator
     from bcgan.models import variant_spec
-    from bcgan.precision import set_cpu_threads
+    from bcgan.precision import resolve_precision, set_cpu_threads
     from bcgan.progress import make_eval_set, read_progress_csv, write_progress_csv
     from bcgan.response import load_response
     from bcgan.shards import read_images
@@ -80,6 +82,8 @@ def run(args) -> int:
     from bcgan.train import TrainConfig, train_gan
 
     set_cpu_threads(args.threads)
+    args.precision, why = resolve_precision(args.precision, torch.device("cpu"))
+    log.info("training in %s (%s)", args.precision, why)
     for arm in args.arms:
         if variant_spec(arm).kind == "ccgan":
             raise UserError(f"--arms: {arm} needs CcGAN's pretraining; compare it through the workflow instead")

@@ -6,7 +6,7 @@
       --generator generator.pt [--generator-ema generator_ema.pt] --losses losses.csv --loss-curve loss_curve.png
       --checkpoint checkpoint.pt
       [--y2h y2h.pt (ccgan)] [--epochs 100 --batch-size 200 --lr 1e-4 --betas 0 0.99 --seed S]
-      [--device auto|cpu|cuda --precision fp32|bf16 --compile --threads N]
+      [--device auto|cpu|cuda --precision auto|fp32|bf16 --threads N]
       [--response response.json --progress progress.csv --progress-ema progress_ema.csv --ema-decay 0.999
        --eval-every N --eval-temperatures 16 --eval-per-temperature 32]
 
@@ -60,9 +60,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=200)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--betas", type=float, nargs=2, default=(0.0, 0.99))
-    p.add_argument("--compile", action="store_true", help="torch.compile G and D (CUDA only)")
-    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                   help="fp32 (bit-reproducible on CPU) or bf16 autocast + channels-last (faster)")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="fp32",
+                   help="fp32 (bit-reproducible on CPU), bf16 autocast (faster where the hardware has bf16), "
+                        "or auto: bf16 on CUDA and on CPUs with native bf16, else fp32 (bcgan.precision)")
     p.add_argument("--response", type=Path, default=None, help="PSD response model: evaluate G while training")
     p.add_argument("--progress", type=Path, default=None, help="output progress.csv (needs --response)")
     p.add_argument("--progress-ema", type=Path, default=None,
@@ -120,6 +120,19 @@ def _setup(args):
     return resolve_device(args.device)
 
 
+def _precision(requested: str, device, checkpoint) -> tuple[str, str]:
+    """(precision, why): ``auto`` decides by hardware, except that a run resumed from ``checkpoint``
+    keeps the precision it started in (a CPU run continued on a GPU stays fp32 if it began so)."""
+    from bcgan.precision import resolve_precision
+    from bcgan.train import checkpoint_precision
+
+    precision, why = resolve_precision(requested, device)
+    started = checkpoint_precision(checkpoint) if requested == "auto" and checkpoint is not None else None
+    if started is not None and started != precision:
+        return started, f"auto: {started}, the precision of the checkpoint being resumed"
+    return precision, why
+
+
 def _data(files):
     from bcgan.shards import read_images
 
@@ -150,11 +163,12 @@ def run_gan(args) -> int:
         raise UserError("--response and --progress go together (the evaluation needs the response model)")
     if args.progress_ema is not None and args.progress is None:
         raise UserError("--progress-ema needs --progress and --response")
+    precision, why = _precision(args.precision, device, args.checkpoint)
     images, temps = _data(args.files)
     cfg = TrainConfig(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
                       t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
-                      kappa_multiplier=args.kappa_multiplier, precision=args.precision, ema_decay=args.ema_decay)
+                      kappa_multiplier=args.kappa_multiplier, precision=precision, ema_decay=args.ema_decay)
     eval_set = None
     if args.response is not None:
         from bcgan.progress import make_eval_set
@@ -162,14 +176,14 @@ def run_gan(args) -> int:
 
         eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
                                  per_temperature=args.eval_per_temperature, seed=args.seed)
-    log.info("training %s on %d images of %dx%d on %s in %s", args.variant, len(temps), images.shape[1],
-             images.shape[2], device, args.precision)
+    log.info("training %s on %d images of %dx%d on %s in %s (%s)", args.variant, len(temps), images.shape[1],
+             images.shape[2], device, precision, why)
     G, _, res = train_gan(images, temps, cfg, checkpoint=args.checkpoint, y2h=y2h, device=device,
-                          compile=args.compile, progress=not args.no_progress, eval_set=eval_set,
+                          progress=not args.no_progress, eval_set=eval_set,
                           eval_every=args.eval_every)
     # no wall-clock values in the file: the same training gives the same bytes (timings go to the log)
     about = dict(epochs=res.epochs, iterations=res.iterations, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
-                 betas=list(args.betas), device=str(device), precision=args.precision)
+                 betas=list(args.betas), device=str(device), precision=precision)
     save_generator(args.generator, G.cpu(), **about)
     if args.generator_ema is not None:
         save_generator(args.generator_ema, res.G_ema.cpu(), **about, weights="ema", ema_decay=args.ema_decay)

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from bcgan.ccgan import build_y2h
-from bcgan.diagnostics import cbn_gain_stats, t_response, z_share
+from bcgan.diagnostics import cbn_gain_stats, z_share
+from bcgan.metrics import t_response
 from bcgan.models import ABLATION_SPECS, build_discriminator, build_generator, count_parameters
 
 L, T_RANGE = 16, (0.05, 4.5)
@@ -53,6 +54,8 @@ def test_t_response_rank_correlation():
     assert r["spearman_all"] == pytest.approx(1.0) and r["spearman_2_4"] == pytest.approx(1.0)
     flat = t_response(t, np.where(t < 2, 1.2, 2.8))  # two plateaus: follows only the exponent
     assert flat["spearman_all"] > 0.8 and np.isnan(flat["spearman_1_2"])
+    assert (r["n_all"], r["n_1_2"], r["n_2_4"]) == (GRID.size, ((GRID >= 1) & (GRID < 2)).sum(),
+                                                    ((GRID >= 2) & (GRID < 4)).sum())
 
 
 def test_ablation_arms_keep_table1_counts_except_projection():

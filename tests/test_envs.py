@@ -172,3 +172,19 @@ def test_snakemake_lint_clean():
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"snakemake --lint found problems:\n{out[-6000:]}"
+
+
+def test_readme_and_docs_links_resolve():
+    """The README stays a front door (<= 300 lines) and every relative link of it and of docs/ resolves."""
+    readme = REPO / "README.md"
+    assert len(readme.read_text().splitlines()) <= 300
+    pages = [readme, *sorted((REPO / "docs").glob("*.md"))]
+    assert len(pages) > 1
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            if not (page.parent / target.split("#")[0]).exists():
+                broken.append(f"{page.relative_to(REPO)} -> {target}")
+    assert not broken, broken

@@ -91,6 +91,30 @@ def test_dataset_temperatures():
     assert len(np.unique(ising.stream_seeds(1, 0, 5000))) == 5000
 
 
+def test_grid_temperatures_repeat_k_points_whatever_the_split(tmp_path):
+    """grid:K labels: K evenly spaced temperatures, image i at grid[i mod K], each repeated n / K
+    times; a shard split gives the same labels; the CLI records the label set in the shard."""
+    t = ising.grid_temperatures(0.05, 4.5, 100, 0, 12_000)
+    grid = np.linspace(0.05, 4.5, 100).astype(np.float32)
+    np.testing.assert_array_equal(np.unique(t), grid)
+    assert np.all(np.unique(t, return_counts=True)[1] == 120)
+    np.testing.assert_array_equal(ising.grid_temperatures(0.05, 4.5, 100, 2000, 2000), t[2000:4000])
+    with pytest.raises(UserError, match=">= 2 points"):
+        ising.grid_temperatures(0.05, 4.5, 1, 0, 10)
+    from bcgan.cli import main
+    from bcgan.shards import read_shard
+
+    out = tmp_path / "grid.h5"
+    args = ["ising", "--size", "8", "--t-range", "0.5", "4", "--t-grid", "4", "--count", "10", "--first-index", "3",
+            "--seed", "1", "--threads", "1", "--out", str(out)]
+    assert main(args) == 0
+    shard = read_shard(out)
+    np.testing.assert_array_equal(shard["temperature"], ising.grid_temperatures(0.5, 4.0, 4, 3, 10))
+    assert shard["attrs"]["temperature_mode"] == "grid:4"
+    assert main(["ising", "--size", "8", "--temperatures", "1", "--t-grid", "4", "--seed", "1",
+                 "--out", str(tmp_path / "bad.h5")]) == 2
+
+
 def test_low_temperature_orders():
     L = 32
     short = ising.simulate(np.full(16, 0.5, np.float32), L, seed=5)  # paper criterion: L^3 steps

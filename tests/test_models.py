@@ -179,3 +179,68 @@ def test_params_cli_writes_csv(tmp_path, capsys):
     bcgan = {r["variant"]: r for r in csv.DictReader(out.open())}["bcgan"]
     assert (bcgan["g_channels"], bcgan["d_channels"], bcgan["image_size"]) == ("8", "8", "16")
     assert main(["params", "--preset", "smoke", "--widths", "nope=1:1"]) == 2
+
+
+STUDY_ARMS = ("cgan64-proj", "cgan1024-proj", "bcgan16-proj", "scalar-proj")
+
+
+@pytest.mark.parametrize("variant", STUDY_ARMS)
+def test_study_arms_shapes_gradients_and_projection_d(variant):
+    """The study's arms build, train-step shapes hold, D is projection-conditioned (image alone in its
+    first conv), and every trainable embedding parameter gets a gradient."""
+    G, D = _pair(variant, 16, 8)
+    temps = torch.linspace(0.05, 4.5, 6)
+    if variant == "bcgan16-proj":
+        temps[0] = -1.0  # the sign-bit weight only sees a gradient when some label is negative
+    labels = G.labels(temps)
+    x = G(torch.randn(6, 8), labels)
+    assert x.shape == (6, 1, 16, 16) and x.abs().max() <= 1
+    out = D(x, labels)
+    assert out.shape == (6,) and not D.uses_plane and D.projection is not None
+    assert D.blocks[0].conv1.parametrizations.weight.original.shape[1] == 1
+    out.sum().backward()
+    for net in (G, D):
+        for name, p in net.embedding.named_parameters():
+            if variant.startswith("cgan") and p.dim() == 2:
+                assert p.grad[labels].abs().sum(1).gt(0).all(), name
+            else:
+                assert p.grad is not None and p.grad.abs().sum() > 0, (variant, name)
+
+
+def test_study_arm_counts_follow_their_formulas():
+    """Paper widths (L 128, G 28 / D 26): EmbedG / EmbedD of each study arm from its layer sizes."""
+    n_cond = 2 * 77 * 28
+    scalar = count_parameters("scalar-proj", 128, 28, 26, 128)
+    assert scalar["embed_g"] == (1 * 272 + 272) + (272 + 1) * n_cond
+    assert scalar["embed_d"] == (1 * 18 + 18) + (18 + 1) * 128
+    half = count_parameters("bcgan16-proj", 128, 28, 26, 128)
+    assert half["embed_g"] == (1 * 16 + 16) + (5 * 128 + 128) + (10 * 128 + 128) + (272 + 1) * n_cond
+    assert half["embed_d"] == (1 * 2 + 2) + (5 * 8 + 8) + (10 * 8 + 8) + (18 + 1) * 128
+    proj, plane = count_parameters("cgan64-proj", 128, 28, 26, 128), count_parameters("cgan64", 128, 28, 26, 128)
+    assert proj["embed_d"] == 64 * 128 and proj["gen"] == plane["gen"] and proj["embed_g"] == plane["embed_g"]
+    # D: the first block's convs lose the plane's input channel, the projection Linear 128 -> 16 x 16c is added
+    c = 26
+    lost = 9 * c + 1 * c  # 3x3 conv1 and 1x1 shortcut: one input channel fewer
+    assert proj["disc"] - plane["disc"] == 128 * 16 * 16 * c - lost
+    assert proj == count_parameters("bcgan-proj", 128, 28, 26, 128) | {"gen": proj["gen"], "embed_g": proj["embed_g"],
+                                                                          "embed_d": proj["embed_d"]}
+
+
+def test_study_arm_label_domains():
+    """cgan-proj bins like cgan; bcgan16 reads float16 bits (T and its float16 neighbour differ, a
+    float32 step below float16's resolution does not); the control gets the raw float32 value."""
+    G, _ = _pair("cgan64-proj", 16, 8)
+    assert G.labels(torch.tensor([0.05, 4.5])).tolist() == [0, 63] and G.working_range() == (0, 63, True)
+    G, D = _pair("bcgan16-proj", 16, 8)
+    t = torch.tensor([3.0, 3.0 + 2.0**-9, 3.0 + 2.0**-12])  # float16 spacing in [2, 4) is 2^-9
+    e = G.embed(G.labels(t))
+    assert not torch.equal(e[0], e[1]) and torch.equal(e[0], e[2])
+    G, _ = _pair("scalar-proj", 16, 8)
+    t = torch.tensor([2.269185314, 2.269185314 + 2.0**-21])
+    assert torch.equal(G.labels(t), t) and G.working_range() == (0.0, 4.5, False)
+    e = G.embed(t)
+    assert not torch.equal(e[0], e[1])  # a float32 step moves the control's input
+    with pytest.raises(UserError, match="projection D only"):
+        from bcgan.models import Discriminator, VariantSpec
+
+        Discriminator(VariantSpec("scalar-plane", "bits", encoding="float"), 16, 8, T_RANGE)

@@ -53,7 +53,8 @@ def test_evaluation_is_fixed_by_its_seeds_and_changes_nothing():
     before = {k: v.clone() for k, v in G.state_dict().items()}
     rng = torch.get_rng_state()
     a, b = evaluate(G, es), evaluate(G, es)
-    assert a == b and set(a) == set(COLUMNS[2:])
+    np.testing.assert_equal(a, b)  # NaN equal to NaN: the binade Spearmans need >= 3 grid points
+    assert set(a) == set(COLUMNS[2:])
     assert G.training  # back in training mode
     assert torch.equal(torch.get_rng_state(), rng)  # no global random draws
     for k, v in G.state_dict().items():

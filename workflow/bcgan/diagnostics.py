@@ -58,22 +58,3 @@ def z_share(generator, temperatures, n_noise: int = 64, seed: int = 0) -> float:
     return float(within / total) if total > 0 else float("nan")
 
 
-def _spearman(x, y) -> float:
-    from scipy.stats import spearmanr
-
-    if len(x) < 3 or np.ptp(y) == 0:
-        return float("nan")
-    return float(spearmanr(x, y).statistic)
-
-
-def t_response(t_cond, t_est) -> dict:
-    """Mean T_est per conditioning T and its rank correlation with T, overall and per binade."""
-    t_cond = np.asarray(t_cond, np.float64)
-    t_est = np.asarray(t_est, np.float64)
-    grid = np.unique(t_cond)
-    mean = np.array([t_est[t_cond == g].mean() for g in grid])
-    out = {"grid": grid, "mean_t_est": mean, "spearman_all": _spearman(grid, mean)}
-    for lo, hi in ((1.0, 2.0), (2.0, 4.0)):
-        sel = (grid >= lo) & (grid < hi)
-        out[f"spearman_{lo:g}_{hi:g}"] = _spearman(grid[sel], mean[sel])
-    return out

@@ -108,6 +108,27 @@ class BitEmbedding(nn.Module):
         return torch.tanh(out) if self.final_tanh else out
 
 
+class ScalarEmbedding(nn.Module):
+    """The control for the bits: the raw float32 label itself (no bits, no normalisation) as the one
+    input of an MLP of BcGAN's widths: Linear(1 -> hidden) -> tanh -> Linear -> tanh (or no last tanh).
+
+    Why: BcGAN feeds an unnormalised scalar in a binary code; this asks whether a bit code does
+    anything that the same scalar through the same widths does not.
+    """
+
+    def __init__(self, out_features: int, hidden: int, final_tanh: bool = True):
+        super().__init__()
+        self.final_tanh = bool(final_tanh)
+        self.out_features = int(out_features)
+        self.first = nn.Linear(1, int(hidden))
+        self.merge = nn.Linear(int(hidden), self.out_features)
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        t = labels.detach().reshape(-1, 1).to(self.merge.weight.dtype)
+        out = self.merge(torch.tanh(self.first(t)))
+        return torch.tanh(out) if self.final_tanh else out
+
+
 # --------------------------------------------------------------------------------------------
 # CGAN-K: binning and lookup tables
 # --------------------------------------------------------------------------------------------
@@ -126,6 +147,19 @@ def bin_temperatures(t: torch.Tensor, t_range: tuple[float, float], num_classes:
         raise UserError("temperatures to bin contain NaN or inf")
     k = torch.floor((t64 - t_min) / (t_max - t_min) * num_classes)
     return k.clamp_(0, num_classes - 1).to(torch.int64)
+
+
+class ClassEmbedding(nn.Module):
+    """CGAN discriminator conditioning by projection: class -> learnable vector (K x dim table), as the
+    official improved-CcGAN cGAN's D (Miyato & Koyama 2018) instead of Table 1's K x L^2 plane."""
+
+    def __init__(self, num_classes: int, dim: int):
+        super().__init__()
+        self.out_features = int(dim)
+        self.table = nn.Embedding(num_classes, self.out_features)
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        return self.table(labels)
 
 
 class LookupPlane(nn.Module):

@@ -148,6 +148,18 @@ def stream_seeds(seed: int, first_index: int, count: int) -> np.ndarray:
     return _hash_counter(seed, _SALT_SPINS, first_index, count)
 
 
+def grid_temperatures(t_min: float, t_max: float, points: int, first_index: int, count: int) -> np.ndarray:
+    """float32 temperatures of a ``grid:K`` label set: K evenly spaced over [t_min, t_max], image i at
+    grid[i mod K], so every temperature is repeated and any shard split gives the same labels."""
+    if points < 2:
+        raise UserError(f"a temperature grid needs >= 2 points, got {points}")
+    _check_seed_index(0, first_index, count)
+    grid = np.linspace(float(t_min), float(t_max), int(points)).astype(np.float32)
+    if not (math.isfinite(float(t_min)) and float(t_min) > 0 and float(t_max) > float(t_min)):
+        raise UserError(f"grid temperatures need 0 < t_min < t_max, got {t_min}, {t_max}")
+    return grid[(first_index + np.arange(count, dtype=np.int64)) % int(points)]
+
+
 def dataset_temperatures(t_min: float, t_max: float, seed: int, first_index: int, count: int) -> np.ndarray:
     """float32 temperatures drawn uniformly in [t_min, t_max], one per global image index.
 

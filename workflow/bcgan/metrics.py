@@ -175,3 +175,30 @@ def mean_energy_by_group(images, groups) -> tuple[np.ndarray, np.ndarray]:
 def magnetisation(images) -> np.ndarray:
     """(n,) magnetisation per spin of each image, in [−1, 1]."""
     return _spins(images).mean(axis=(1, 2))
+
+
+BINADES = ((1.0, 2.0), (2.0, 4.0))  # [1, 2) and [2, 4): float32 exponent fixed, only the mantissa changes
+
+
+def _spearman(x, y) -> float:
+    from scipy.stats import spearmanr
+
+    if len(x) < 3 or np.ptp(y) == 0:
+        return float("nan")
+    return float(spearmanr(x, y).statistic)
+
+
+def t_response(t_cond, t_est) -> dict:
+    """Mean T_est per conditioning T and its rank correlation with T, over the grid and inside each
+    binade of BINADES ("reads the mantissa": a code that follows only the exponent is flat inside a
+    binade), with the number of grid points each rests on (nan below 3 points)."""
+    t_cond = np.asarray(t_cond, np.float64)
+    t_est = np.asarray(t_est, np.float64)
+    grid = np.unique(t_cond)
+    mean = np.array([t_est[t_cond == g].mean() for g in grid])
+    out = {"grid": grid, "mean_t_est": mean, "spearman_all": _spearman(grid, mean), "n_all": int(grid.size)}
+    for lo, hi in BINADES:
+        sel = (grid >= lo) & (grid < hi)
+        out[f"spearman_{lo:g}_{hi:g}"] = _spearman(grid[sel], mean[sel])
+        out[f"n_{lo:g}_{hi:g}"] = int(sel.sum())
+    return out

@@ -41,9 +41,11 @@ from bcgan.embeddings import (
     FLOAT32,
     BitEmbedding,
     BitPlane,
+    ClassEmbedding,
     FloatFormat,
     FrozenY2H,
     LookupPlane,
+    ScalarEmbedding,
     bin_temperatures,
 )
 from bcgan.errors import UserError
@@ -61,7 +63,8 @@ class VariantSpec:
     """What a variant name means: how labels are made and which conditioning modules are built.
 
     kind: "cgan" (binned classes, lookup tables), "ccgan" (normalised labels, frozen y2h),
-    "bits" (raw float labels, bit-embedding MLPs in G and D).
+    "bits" (raw float labels through MLPs in G and D: of their bits, or with ``encoding`` "float"
+    of the value itself, the control).
     """
 
     name: str
@@ -82,6 +85,7 @@ class VariantSpec:
     d_cond: str = "plane"
     d_plane_init: str = "default"
     d_embed_dim: int = 128
+    encoding: str = "bits"  # "bits" (IEEE 754 bits, ``fmt``) or "float" (the raw value, ScalarEmbedding)
     notes: str = field(default="", compare=False)
 
 
@@ -111,10 +115,22 @@ ABLATION_SPECS: dict[str, VariantSpec] = {
         VariantSpec("bcgan-unitplane", "bits", d_plane_init="unit"),
     )
 }
+# the study's further arms (docs/results.md): CGAN with a projection D as the official improved-CcGAN
+# cGAN, BcGAN's float16 bits with a projection D, and the control: the raw float T through BcGAN's widths
+STUDY_SPECS: dict[str, VariantSpec] = {
+    spec.name: spec
+    for spec in (
+        VariantSpec("cgan64-proj", "cgan", num_classes=64, d_cond="projection"),
+        VariantSpec("cgan256-proj", "cgan", num_classes=256, d_cond="projection"),
+        VariantSpec("cgan1024-proj", "cgan", num_classes=1024, d_cond="projection"),
+        VariantSpec("bcgan16-proj", "bits", fmt=FLOAT16, d_cond="projection"),
+        VariantSpec("scalar-proj", "bits", encoding="float", d_cond="projection"),
+    )
+}
 
 
 def variant_spec(variant: str) -> VariantSpec:
-    spec = VARIANT_SPECS.get(variant) or ABLATION_SPECS.get(variant)
+    spec = VARIANT_SPECS.get(variant) or ABLATION_SPECS.get(variant) or STUDY_SPECS.get(variant)
     if spec is None:
         raise UserError(f"unknown variant {variant!r}; known: {', '.join(VARIANT_SPECS)}")
     return spec
@@ -327,6 +343,9 @@ class Generator(_LabelMixin, nn.Module):
         elif spec.kind == "ccgan":
             self.embedding = FrozenY2H(y2h)
             self.cbn_head = _init(nn.Linear(self.embedding.out_features, n_cond, bias=False))
+        elif spec.encoding == "float":
+            self.embedding = ScalarEmbedding(n_cond, sum(spec.g_hidden), final_tanh=spec.g_out == "tanh")
+            self.cbn_head = None
         else:
             self.embedding = BitEmbedding(n_cond, spec.g_hidden, spec.fmt, final_tanh=spec.g_out == "tanh")
             self.cbn_head = None
@@ -359,16 +378,22 @@ class Discriminator(_LabelMixin, nn.Module):
         n = _check_geometry(image_size, channels)
         self.spec, self.image_size, self.channels = spec, image_size, channels
         self.t_range = _check_t_range(t_range)
-        if spec.kind == "cgan":
+        if spec.kind == "cgan" and spec.d_cond == "projection":
+            self.embedding = ClassEmbedding(spec.num_classes, CLASS_EMBED_DIM)
+        elif spec.kind == "cgan":
             self.embedding = LookupPlane(spec.num_classes, image_size)
         elif spec.kind == "ccgan":
             self.embedding = FrozenY2H(y2h)
+        elif spec.d_cond == "projection" and spec.encoding == "float":
+            self.embedding = ScalarEmbedding(spec.d_embed_dim, sum(spec.d_hidden))
         elif spec.d_cond == "projection":
             self.embedding = BitEmbedding(spec.d_embed_dim, spec.d_hidden, spec.fmt)
+        elif spec.encoding == "float":
+            raise UserError(f"variant {spec.name}: the raw-float control has a projection D only")
         else:
             self.embedding = BitPlane(image_size, spec.d_hidden, spec.fmt,
                                       unit_range=self.t_range if spec.d_plane_init == "unit" else None)
-        self.uses_plane = spec.kind == "cgan" or (spec.kind == "bits" and spec.d_cond == "plane")
+        self.uses_plane = spec.kind in ("cgan", "bits") and spec.d_cond == "plane"
         widths = [m * channels for m in D_MULTS[:n]]
         cin = 2 if self.uses_plane else 1
         blocks = [DiscBlock(cin, widths[0], first=True)]

@@ -11,7 +11,9 @@ Why: GAN losses do not say whether G makes the right microstructure at the right
 * diversity, raw and flip-invariant (mean pairwise pixel disagreement at each T);
 * energy error: grid mean of |<e>_gen(T) − <e>_real(T)|, e the nearest-neighbour energy per spin,
   against the real training images nearest each grid temperature;
-* frac_positive: fraction of images with positive magnetisation (real data: about one half).
+* frac_positive: fraction of images with positive magnetisation (real data: about one half);
+* spearman_all, spearman_1_2, spearman_2_4: rank correlation of the mean T_est per grid T with T,
+  over the grid and inside the binades [1, 2) and [2, 4) ("reads the mantissa", bcgan.metrics.t_response).
 
 G runs in eval mode without gradients, on its own noise, so an evaluation changes neither the
 weights, the BatchNorm statistics nor any random stream: training with or without it, and a
@@ -29,7 +31,8 @@ from bcgan.errors import UserError
 from bcgan.io import atomic_path
 
 COLUMNS = ["iteration", "images_seen", "mae_all", "mae_below", "mae_near", "mae_above", "psd_distance",
-           "diversity", "diversity_flip", "energy_error", "frac_positive"]
+           "diversity", "diversity_flip", "energy_error", "frac_positive", "spearman_all", "spearman_1_2",
+           "spearman_2_4"]
 
 
 @dataclass
@@ -82,7 +85,8 @@ def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
 
 def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     """Metrics of images made at grid temperatures ``t_cond`` (module doc)."""
-    from bcgan.metrics import diversity, magnetisation, mean_energy_by_group, psd_distance, temperature_errors
+    from bcgan.metrics import (diversity, magnetisation, mean_energy_by_group, psd_distance, t_response,
+                               temperature_errors)
     from bcgan.psd import psd_fit
     from bcgan.response import estimate_temperature
 
@@ -93,6 +97,7 @@ def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     t_est = estimate_temperature(model, fit.slope, fit.intercept)
     errors = temperature_errors(t, t_est, tc=meta["tc"], near_frac=eval_set.near_frac)
     energy = mean_energy_by_group(images, t)[1]  # t covers every grid temperature, in grid order
+    response = t_response(t, t_est)
     return {
         **{f"mae_{r}": errors[f"mae_{r}"] for r in ("all", "below", "near", "above")},
         "psd_distance": psd_distance(t, t, fit.slope, fit.intercept, model)[0],
@@ -100,16 +105,18 @@ def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
         "diversity_flip": diversity(images, t, flip_invariant=True)[0],
         "energy_error": float(np.mean(np.abs(energy - eval_set.real_energy))),
         "frac_positive": float(np.mean(magnetisation(images) > 0)),
+        **{k: response[k] for k in ("spearman_all", "spearman_1_2", "spearman_2_4")},
     }
 
 
 def write_progress_csv(path, rows) -> None:
-    """Rows (dicts with COLUMNS) as CSV; floats with repr so a file round-trips exactly."""
+    """Rows (dicts with COLUMNS) as CSV; floats with repr so a file round-trips exactly. A metric a row
+    lacks (one kept in a checkpoint from before that metric existed) is written as nan."""
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(COLUMNS)
         for r in rows:
-            w.writerow([int(r["iteration"]), int(r["images_seen"])] + [repr(float(r[c])) for c in COLUMNS[2:]])
+            w.writerow([int(r["iteration"]), int(r["images_seen"])] + [repr(float(r.get(c, "nan"))) for c in COLUMNS[2:]])
 
 
 def read_progress_csv(path):

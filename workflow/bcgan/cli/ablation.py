@@ -48,7 +48,8 @@ def add_parser(subparsers) -> None:
 
 
 def _row(arm: str, G, progress_rows: list, eval_set, args) -> dict:
-    from bcgan.diagnostics import cbn_gain_stats, t_response, z_share
+    from bcgan.diagnostics import cbn_gain_stats, z_share
+    from bcgan.metrics import t_response
     from bcgan.models import count_parameters
     from bcgan.realism import d2_of
     from bcgan.sample import generate

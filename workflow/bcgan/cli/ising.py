@@ -22,6 +22,8 @@ def add_parser(subparsers) -> None:
                        help="explicit temperatures; with --count, each is repeated COUNT times")
     temps.add_argument("--t-range", type=float, nargs=2, metavar=("TMIN", "TMAX"),
                        help="draw each image's T uniformly in [TMIN, TMAX] (needs --count)")
+    p.add_argument("--t-grid", type=int, default=None, metavar="K",
+                   help="with --t-range: K evenly spaced temperatures instead, image i at grid[i mod K]")
     p.add_argument("--count", type=int, default=None,
                    help="number of images (with --t-range) or images per temperature (with --temperatures)")
     p.add_argument("--seed", type=int, required=True, help="dataset seed; image i's stream depends on (seed, i) only")
@@ -35,7 +37,7 @@ def add_parser(subparsers) -> None:
 
 def _temperatures(args) -> tuple[np.ndarray, dict]:
     """Per-image float32 temperatures and the attrs that record how they were chosen."""
-    from bcgan.ising import dataset_temperatures
+    from bcgan.ising import dataset_temperatures, grid_temperatures
 
     if args.count is not None and args.count < 1:
         raise UserError(f"--count must be >= 1, got {args.count}")
@@ -43,8 +45,13 @@ def _temperatures(args) -> tuple[np.ndarray, dict]:
         if args.count is None:
             raise UserError("--t-range needs --count (number of images)")
         t_min, t_max = args.t_range
+        if args.t_grid is not None:
+            temps = grid_temperatures(t_min, t_max, args.t_grid, args.first_index, args.count)
+            return temps, {"t_min": float(t_min), "t_max": float(t_max), "temperature_mode": f"grid:{args.t_grid}"}
         temps = dataset_temperatures(t_min, t_max, args.seed, args.first_index, args.count)
         return temps, {"t_min": float(t_min), "t_max": float(t_max), "temperature_mode": "uniform"}
+    if args.t_grid is not None:
+        raise UserError("--t-grid needs --t-range (the grid's end points)")
     for t in args.temperatures:
         if not (math.isfinite(t) and t > 0):
             raise UserError(f"--temperatures: every T must be finite and > 0, got {t}")

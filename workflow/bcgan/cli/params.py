@@ -83,6 +83,22 @@ DIFFERENCES: dict[str, str] = {
         "spectral-normed Linear 128->6656 projects onto D's features; that Linear (852K) counts as "
         "backbone, so Disc is 7.20M, +9.6 % over the paper's BcGAN Disc."
     ),
+    "cgan_proj": (
+        "cgan64-proj, cgan256-proj and cgan1024-proj (study arms, not in Table 1) are CGAN-K with the "
+        "same G and a D conditioned by projection, as the official improved-CcGAN cGAN: a K x 128 class "
+        "table (EmbedD 8.2K / 32.8K / 131.1K instead of K x 128^2) projected onto D's features by the "
+        "same spectral-normed Linear 128->6656 as bcgan-proj (852K, backbone), so Disc is 7.20M."
+    ),
+    "bcgan16_proj": (
+        "bcgan16-proj (study arm) is bcgan-proj on the float16 bits of T (sign 1, exponent 5, mantissa "
+        "10 bits instead of 1, 8, 23) with the same widths: EmbedG 1,179,384, EmbedD 2,572."
+    ),
+    "scalar_proj": (
+        "scalar-proj (study arm, the control for the bits) feeds the raw float32 T itself, no bits and "
+        "no normalisation, through BcGAN's widths: in G Linear 1->272, tanh, Linear 272->4312, tanh "
+        "(EmbedG 1,177,720); in D Linear 1->18, tanh, Linear 18->128, tanh (EmbedD 2,468), projected "
+        "as in bcgan-proj."
+    ),
 }
 
 COLUMNS = ["variant", "gen", "disc", "embed_g", "embed_d", "regressor",
@@ -143,12 +159,12 @@ def parse_widths(items: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def format_table(rows: list[dict]) -> str:
-    head = f"{'variant':<9} {'L':>4} {'gch':>4} {'dch':>4} {'z':>4}  " + "  ".join(
+    head = f"{'variant':<13} {'L':>4} {'gch':>4} {'dch':>4} {'z':>4}  " + "  ".join(
         f"{k:>17}" for k in ("Gen ours/paper", "Disc ours/paper", "EmbedG ours/paper", "EmbedD ours/paper", "ResNet ours/paper"))
     lines = [head]
     for r in rows:
         cells = [f"{format_count(r[k])}/{format_count(r['paper_' + k])}" for k in ("gen", "disc", "embed_g", "embed_d", "regressor")]
-        lines.append(f"{r['variant']:<9} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
+        lines.append(f"{r['variant']:<13} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
                      + "  ".join(f"{c:>17}" for c in cells))
     return "\n".join(lines)
 

@@ -37,9 +37,11 @@ REGIONS = ("all", "below", "near", "above")
 
 def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_frac: float) -> dict:
     """All metrics of one generated set (images grouped by their conditioning temperature)."""
-    from bcgan.metrics import diversity, magnetisation, psd_distance, temperature_errors
+    from bcgan.metrics import diversity, magnetisation, psd_distance, t_response, temperature_errors
 
     row = temperature_errors(t_cond, t_est, tc=tc, near_frac=near_frac)
+    response = t_response(t_cond, t_est)
+    row.update({k: response[k] for k in ("spearman_all", "spearman_1_2", "spearman_2_4")})
     row["psd_distance"] = psd_distance(t_cond, t_cond, slope, intercept, model)[0]
     row["diversity"] = diversity(images, t_cond)[0]
     row["diversity_flip"] = diversity(images, t_cond, flip_invariant=True)[0]
@@ -89,8 +91,8 @@ def read_activity(paths) -> dict:
 
 
 COLUMNS = ["variant", "model", "n_images", "mae_all", "mae_below", "mae_near", "mae_above", "bias_all",
-           "psd_distance", "diversity", "diversity_flip", "frac_positive", "energy_error", "dead_fraction", "n_below",
-           "n_near", "n_above"]
+           "psd_distance", "diversity", "diversity_flip", "frac_positive", "energy_error", "spearman_all",
+           "spearman_1_2", "spearman_2_4", "dead_fraction", "n_below", "n_near", "n_above"]
 
 
 def build(rows: dict, dead: dict):
@@ -118,6 +120,8 @@ def markdown_frame(table):
         "bias": table["bias_all"].map(f), "PSD distance": table["psd_distance"].map(lambda x: f(x, 2)),
         "diversity": table["diversity"].map(f), "diversity (flip)": table["diversity_flip"].map(f),
         "m > 0": table["frac_positive"].map(lambda x: f(x, 2)), "energy error": table["energy_error"].map(f),
+        "Spearman": table["spearman_all"].map(lambda x: f(x, 2)),
+        "Spearman [2, 4)": table["spearman_2_4"].map(lambda x: f(x, 2)),
         "dead neurons": table["dead_fraction"].map(lambda x: "–" if not np.isfinite(x) else f"{100 * x:.0f}%"),
     })
 
@@ -133,6 +137,9 @@ def notes(near_frac: float, tc: float) -> list[str]:
         "images, 0.5 = independent random images); '(flip)' counts an image and its global spin flip as equal.",
         "m > 0: fraction of images with positive magnetisation (real: about one half). energy error: mean over "
         "the grid of |mean energy per spin − that of the real images at the same T| (J = 1, nearest neighbours).",
+        "Spearman: rank correlation of the mean T_est per conditioning T with T over the grid (1 = follows T); "
+        "[2, 4): inside that binade, where a float's exponent is fixed and only its mantissa changes ('reads "
+        "the mantissa'); – with fewer than 3 grid temperatures there.",
         "dead neurons: fraction of the generator's embedding neurons with no response over the working range.",
     ]
 

@@ -82,6 +82,15 @@ def validate(cfg: dict) -> None:
     if not 1 <= k_min < k_max <= size // 2 - 1:
         raise UserError(f"config psd.k_min/k_max: {k_min}..{k_max} not allowed (need 1 <= k_min < k_max <= "
                         f"{size // 2 - 1} = data.size/2 - 1)")
+    seen = set()
+    for k, entry in enumerate(cfg["study"]["label_sets"]):
+        labels = entry["labels"]
+        if labels in seen:
+            raise UserError(f"config study.label_sets.{k}.labels: {labels!r} is listed twice (merge its arms)")
+        seen.add(labels)
+        if labels.startswith("grid:") and not 2 <= int(labels[5:]) <= data["n_images"]:
+            raise UserError(f"config study.label_sets.{k}.labels: {labels!r} needs 2 <= K <= data.n_images "
+                            f"({data['n_images']})")
     if cfg["train"]["batch_size"] > data["n_images"]:
         raise UserError(f"config train.batch_size: {cfg['train']['batch_size']} exceeds data.n_images "
                         f"({data['n_images']})")

@@ -105,7 +105,7 @@ VARIANT_SPECS: dict[str, VariantSpec] = {
     )
 }
 VARIANTS: tuple[str, ...] = ("ccgan", "cgan64", "cgan256", "cgan1024", "bcgan")  # the paper's five
-# BcGAN conditioning alternatives, trained only by the ablation (scripts/bcgan-ablation), never by the workflow
+# BcGAN conditioning alternatives, trained only as study arms (workflow/rules/study.smk), never by `all`
 ABLATION_SPECS: dict[str, VariantSpec] = {
     spec.name: spec
     for spec in (

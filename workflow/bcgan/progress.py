@@ -83,18 +83,25 @@ def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
     return evaluate_images(np.asarray(images)[idx], eval_set.grid[grp], eval_set)
 
 
+def estimate(images, eval_set: EvalSet):
+    """(PSD fit, T_est per image) through the evaluation set's response model."""
+    from bcgan.psd import psd_fit
+    from bcgan.response import estimate_temperature
+
+    meta = eval_set.response.meta
+    fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"), workers=1)
+    return fit, estimate_temperature(eval_set.response, fit.slope, fit.intercept)
+
+
 def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     """Metrics of images made at grid temperatures ``t_cond`` (module doc)."""
     from bcgan.metrics import (diversity, magnetisation, mean_energy_by_group, psd_distance, t_response,
                                temperature_errors)
-    from bcgan.psd import psd_fit
-    from bcgan.response import estimate_temperature
 
     model = eval_set.response
     meta = model.meta
-    fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"), workers=1)
+    fit, t_est = estimate(images, eval_set)
     t = np.asarray(t_cond, np.float32)
-    t_est = estimate_temperature(model, fit.slope, fit.intercept)
     errors = temperature_errors(t, t_est, tc=meta["tc"], near_frac=eval_set.near_frac)
     energy = mean_energy_by_group(images, t)[1]  # t covers every grid temperature, in grid order
     response = t_response(t, t_est)

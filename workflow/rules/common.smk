@@ -116,11 +116,15 @@ def progress_options(every=True):
     return f"{options} --eval-every {train['eval_every']} --ema-decay {train['ema_decay']}" if every else options
 
 
-def ccgan_options(wildcards):
-    """CcGAN's vicinal-loss settings, for the ccgan job only (changing them reruns nothing else)."""
-    if wildcards.variant != "ccgan":
+def ccgan_settings(variant):
+    """CcGAN's vicinal-loss settings, for a ccgan job only (changing them reruns nothing else)."""
+    if variant != "ccgan":
         return ""
     return f"--vicinity {CFG['ccgan']['vicinity']} --kappa-multiplier {CFG['ccgan']['kappa_multiplier']}"
+
+
+def ccgan_options(wildcards):
+    return ccgan_settings(wildcards.variant)
 
 
 def params_options():
@@ -137,6 +141,77 @@ def train_benchmarks():
     if "ccgan" in VARIANTS:
         files += [f"{BENCHMARKS}/ccgan_regressor.tsv", f"{BENCHMARKS}/ccgan_y2h.tsv"]
     return files
+
+
+# The commands of the training rules, shared by the workflow's trainings and the study's cells
+# (workflow/rules/study.smk): one code path, whatever the outputs are called.
+REGRESSOR_COMMAND = (
+    "python -m bcgan train regressor {input} --t-range {params.t_range} --embed-dim {params.embed_dim}"
+    " --width {params.width} --epochs {params.epochs} --seed {params.seed} --device {params.device}"
+    " --threads {threads} --no-progress --out {output} > {log} 2>&1"
+)
+Y2H_COMMAND = (
+    "python -m bcgan train y2h {input.shards} --regressor {input.regressor} --epochs {params.epochs}"
+    " --seed {params.seed} --device {params.device} --threads {threads} --no-progress"
+    " --out {output} > {log} 2>&1"
+)
+TRAIN_COMMAND = (
+    "python -m bcgan train gan {input.shards} --variant {params.variant} {params.y2h} --t-range {params.t_range}"
+    " --g-channels {params.g_channels} --d-channels {params.d_channels} --z-dim {params.z_dim}"
+    " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
+    " --seed {params.seed} --device {params.device} --precision {params.precision}"
+    " {params.ccgan} --threads {threads} --no-progress --response {input.response} {params.evaluation}"
+    " --checkpoint {params.checkpoint} --generator {output.generator}"
+    " --generator-ema {output.generator_ema} --losses {output.losses}"
+    " --progress {output.progress} --progress-ema {output.progress_ema} --loss-curve {output.curve} > {log} 2>&1"
+)
+
+
+# --- study (bcgan.study) ---------------------------------------------------------------------------
+STUDY = CFG["study"]
+STUDY_DIR = f"{RESULTS}/study"
+
+
+def label_set_dir(labels):
+    return "uniform" if labels == "uniform" else labels.replace(":", "")
+
+
+LABEL_SETS = {label_set_dir(entry["labels"]): entry["labels"] for entry in STUDY["label_sets"]}
+
+
+def study_shard_paths(labels_dir):
+    """Training shards of a label set: the workflow's own for uniform, the study's grid shards else."""
+    if labels_dir == "uniform":
+        return shard_paths()
+    return [f"{STUDY_DIR}/data/{labels_dir}/shard_{i}.h5" for i in range(N_SHARDS)]
+
+
+def study_cells():
+    """Every cell.json of the study: arm x label set x seed."""
+    return [f"{STUDY_DIR}/{label_set_dir(entry['labels'])}/{arm}/seed{seed}/cell.json"
+            for entry in STUDY["label_sets"] for arm in entry["arms"] for seed in STUDY["seeds"]]
+
+
+def study_y2h(labels_dir):
+    """CcGAN's pretrained y2h for a label set: the workflow's own on uniform labels, else its own."""
+    if labels_dir == "uniform":
+        return f"{RESULTS}/models/ccgan/y2h.pt"
+    return f"{STUDY_DIR}/{labels_dir}/ccgan/y2h.pt"
+
+
+def study_train_inputs(wildcards):
+    inputs = {"shards": study_shard_paths(wildcards.labels), "response": f"{RESULTS}/psd/response.json"}
+    if wildcards.arm == "ccgan":
+        inputs["y2h"] = study_y2h(wildcards.labels)
+    return inputs
+
+
+def study_y2h_option(wildcards, input):
+    return f"--y2h {input.y2h}" if wildcards.arm == "ccgan" else ""
+
+
+def study_ccgan_options(wildcards):
+    return ccgan_settings(wildcards.arm)
 
 
 # --- samples and analysis --------------------------------------------------------------------------

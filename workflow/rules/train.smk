@@ -27,9 +27,7 @@ rule ccgan_regressor:
         runtime=runtime("ccgan_regressor"),
         gpu=CFG["train"]["gpus"],
     shell:
-        "python -m bcgan train regressor {input} --t-range {params.t_range} --embed-dim {params.embed_dim}"
-        " --width {params.width} --epochs {params.epochs} --seed {params.seed} --device {params.device}"
-        " --threads {threads} --no-progress --out {output} > {log} 2>&1"
+        REGRESSOR_COMMAND
 
 
 rule ccgan_y2h:
@@ -54,9 +52,7 @@ rule ccgan_y2h:
         runtime=runtime("ccgan_y2h"),
         gpu=CFG["train"]["gpus"],
     shell:
-        "python -m bcgan train y2h {input.shards} --regressor {input.regressor} --epochs {params.epochs}"
-        " --seed {params.seed} --device {params.device} --threads {threads} --no-progress"
-        " --out {output} > {log} 2>&1"
+        Y2H_COMMAND
 
 
 rule train:
@@ -75,6 +71,7 @@ rule train:
     benchmark:
         f"{BENCHMARKS}/train_{{variant}}.tsv"
     params:
+        variant=lambda w: w.variant,
         checkpoint=f"{RESULTS}/models/{{variant}}/checkpoint.pt",
         y2h=y2h_option,
         t_range=t_range(),
@@ -98,14 +95,7 @@ rule train:
         runtime=runtime("train"),
         gpu=CFG["train"]["gpus"],
     shell:
-        "python -m bcgan train gan {input.shards} --variant {wildcards.variant} {params.y2h} --t-range {params.t_range}"
-        " --g-channels {params.g_channels} --d-channels {params.d_channels} --z-dim {params.z_dim}"
-        " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr} --betas {params.betas}"
-        " --seed {params.seed} --device {params.device} --precision {params.precision}"
-        " {params.ccgan} --threads {threads} --no-progress --response {input.response} {params.evaluation}"
-        " --checkpoint {params.checkpoint} --generator {output.generator}"
-        " --generator-ema {output.generator_ema} --losses {output.losses}"
-        " --progress {output.progress} --progress-ema {output.progress_ema} --loss-curve {output.curve} > {log} 2>&1"
+        TRAIN_COMMAND
 
 
 rule training_progress:

@@ -18,7 +18,7 @@ from bcgan.errors import UserError
 
 # Each name is a module bcgan.cli.<name> with add_parser(subparsers); order is the order of --help.
 COMMANDS = ["ising", "inspect", "dataset", "psd", "params", "train", "sample", "generate", "analyse", "figure",
-            "table", "explorer", "resources", "bench", "ablation"]
+            "table", "explorer", "resources", "bench", "study"]
 
 _words: list[str] = []  # positional words of the command line being parsed (command, sub-command, ...)
 

@@ -1,0 +1,85 @@
+"""The study stage: a tiny smoke study through Snakemake, and its summary's arithmetic on known cells."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from conftest import snakemake
+
+from bcgan.config import resolve
+from bcgan.errors import UserError
+from bcgan.study import METRICS, grid_points, label_set_dir, read_cells, summarise
+
+
+def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run):
+    snakemake(smoke_run, "--cores", "2", "study", "--config", "preset=smoke")
+    study = smoke_run / "results" / "smoke" / "study"
+    cfg = resolve({"preset": "smoke"})["study"]
+    pairs = [(e["labels"], arm) for e in cfg["label_sets"] for arm in e["arms"]]
+    with open(study / "summary.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["label_set"], r["arm"]) for r in rows] == pairs
+    assert all(int(r["seeds"]) == len(cfg["seeds"]) for r in rows)
+    for labels, arm in pairs:
+        for seed in cfg["seeds"]:
+            cell = study / label_set_dir(labels) / arm / f"seed{seed}"
+            assert (cell / "progress.csv").exists() and (cell / "generator.pt").exists()
+            doc = json.loads((cell / "cell.json").read_text())
+            assert (doc["arm"], doc["label_set"], doc["seed"]) == (arm, labels, seed)
+            assert len(doc["grid"]) == cfg["eval_temperatures"] == doc["n_all"]
+            log = (smoke_run / "results/smoke/logs/study" / f"train_{label_set_dir(labels)}_{arm}_seed{seed}.log")
+            assert f"training {arm} on" in log.read_text()  # the train command's own log line
+    # two seeds train differently (the spread is not zero by construction)
+    a, b = (json.loads((study / "uniform/bcgan" / f"seed{s}" / "cell.json").read_text()) for s in cfg["seeds"])
+    assert a["mae_all"] != b["mae_all"]
+    # grid:4 shards: four temperatures, equally often
+    import h5py
+
+    temps = np.concatenate([h5py.File(p)["temperature"][:] for p in sorted((study / "data/grid4").glob("*.h5"))])
+    values, counts = np.unique(temps, return_counts=True)
+    assert values.size == 4 and counts.min() == counts.max()
+    assert (study / "t_response.png").read_bytes()[:4] == b"\x89PNG" and "± " in (study / "summary.md").read_text()
+    dry = snakemake(smoke_run, "--cores", "1", "--dry-run", "study", "--config", "preset=smoke")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def _cell(arm, labels, seed, value):
+    return {"format": "bcgan-study-cell/1", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
+            "n_all": 32, "n_1_2": 7, "n_2_4": 14, "grid": [1.0, 2.0], "mean_t_est": [1.0, 2.0],
+            **{m: value for m in METRICS}, "spearman_1_2": float("nan") if seed == 3 else value}
+
+
+def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
+    cells = [_cell("bcgan", "uniform", s, v) for s, v in ((1, 1.0), (2, 2.0), (3, 6.0))]
+    cells.append(_cell("bcgan", "grid:100", 1, 5.0))
+    table = summarise(cells)
+    row = table[table.label_set == "uniform"].iloc[0]
+    assert row.seeds == 3 and row.mae_all_mean == pytest.approx(3.0)
+    assert row.mae_all_sd == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))
+    assert row.spearman_1_2_mean == pytest.approx(1.5)  # the seed without a value is left out
+    single = table[table.label_set == "grid:100"].iloc[0]
+    assert single.seeds == 1 and np.isnan(single.mae_all_sd)
+    with pytest.raises(UserError, match="two cells for arm bcgan, labels uniform, seed 1"):
+        summarise(cells + [_cell("bcgan", "uniform", 1, 0.0)])
+    path = tmp_path / "cell.json"
+    path.write_text(json.dumps({"format": "other"}))
+    with pytest.raises(UserError, match="not a bcgan-study-cell/1 file"):
+        read_cells([path])
+
+
+def test_label_sets_are_named_and_checked():
+    assert grid_points("uniform") is None and grid_points("grid:100") == 100
+    assert label_set_dir("grid:100") == "grid100" and label_set_dir("uniform") == "uniform"
+    with pytest.raises(UserError, match="'grid:1'"):
+        grid_points("grid:1")
+    with pytest.raises(UserError, match="must be 'uniform' or 'grid:K'"):
+        grid_points("grid")
+    twice = {"preset": "smoke", "study": {"label_sets": [{"labels": "uniform", "arms": ["bcgan"]},
+                                                         {"labels": "uniform", "arms": ["ccgan"]}]}}
+    with pytest.raises(UserError, match="study.label_sets.1.labels: 'uniform' is listed twice"):
+        resolve(twice)
+    with pytest.raises(UserError, match="needs 2 <= K <= data.n_images"):
+        resolve({"preset": "smoke", "study": {"label_sets": [{"labels": "grid:9999", "arms": ["bcgan"]}]}})

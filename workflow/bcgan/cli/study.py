@@ -1,0 +1,80 @@
+"""``bcgan study``: evaluate one study cell, and summarise the cells with their seed spread.
+
+  bcgan study cell --generator G.pt --arm A --labels uniform|grid:K --seed S --shards SHARD.h5 ...
+      --response response.json --eval-temperatures 32 --eval-per-temperature 16 --eval-seed 20240601 --out cell.json
+  bcgan study summary CELL.json ... --out-csv summary.csv --out-md summary.md --pdf t_response.pdf --png t_response.png
+
+The cells are trained by the workflow's train command (workflow/rules/study.smk); see bcgan.study.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("study", help="evaluate study cells and summarise them over seeds")
+    sub = parser.add_subparsers(dest="study_command", metavar="SUBCOMMAND", required=True)
+
+    p = sub.add_parser("cell", help="metrics and T response of one trained cell")
+    p.add_argument("--generator", type=Path, required=True, help="the cell's generator.pt")
+    p.add_argument("--arm", required=True)
+    p.add_argument("--labels", required=True, help="the cell's label set: uniform or grid:K")
+    p.add_argument("--seed", type=int, required=True, help="the cell's training seed (recorded)")
+    p.add_argument("--shards", type=Path, nargs="+", required=True, help="real training shards (energy reference)")
+    p.add_argument("--response", type=Path, required=True, help="PSD response model")
+    p.add_argument("--eval-temperatures", type=int, required=True)
+    p.add_argument("--eval-per-temperature", type=int, required=True)
+    p.add_argument("--eval-seed", type=int, required=True, help="noise seed of the evaluation, the same for every cell")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--out", type=Path, required=True, help="output cell.json")
+    p.set_defaults(func=run_cell)
+
+    p = sub.add_parser("summary", help="mean ± sd over seeds per arm and label set, and the T-response figure")
+    p.add_argument("cells", type=Path, nargs="+", help="cell.json files of `bcgan study cell`")
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.add_argument("--pdf", type=Path, required=True)
+    p.add_argument("--png", type=Path, required=True)
+    p.set_defaults(func=run_summary)
+
+
+def run_cell(args) -> int:
+    from bcgan.checkpoints import load_generator
+    from bcgan.errors import UserError
+    from bcgan.precision import set_cpu_threads
+    from bcgan.progress import make_eval_set
+    from bcgan.response import load_response
+    from bcgan.shards import read_images
+    from bcgan.study import evaluate_cell, grid_points, write_cell
+
+    grid_points(args.labels)
+    set_cpu_threads(args.threads)
+    G, payload = load_generator(args.generator)
+    if G.spec.name != args.arm:
+        raise UserError(f"{args.generator}: a {G.spec.name} generator, not arm {args.arm}")
+    images, temps = read_images(args.shards)
+    eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
+                             per_temperature=args.eval_per_temperature, seed=args.eval_seed)
+    metadata = payload["metadata"]
+    result = evaluate_cell(G, eval_set, precision=metadata.get("precision", "fp32"))
+    write_cell(args.out, arm=args.arm, label_set=args.labels, seed=args.seed, iterations=metadata["iterations"],
+               result=result)
+    print(f"arm={args.arm} labels={args.labels} seed={args.seed} mae_all={result['mae_all']:.3f} "
+          f"spearman_all={result['spearman_all']:.3f} diversity_flip={result['diversity_flip']:.3f}")
+    return 0
+
+
+def run_summary(args) -> int:
+    from bcgan.figures import study_response
+    from bcgan.figures.style import save_figure
+    from bcgan.study import markdown_frame, notes, read_cells, summarise
+    from bcgan.tables import write_table
+
+    cells = read_cells(args.cells)
+    summary = summarise(cells)
+    write_table(summary, args.out_csv, markdown_frame(summary), args.out_md,
+                title="Study: every arm and label set over its seeds", notes=notes(summary))
+    save_figure(study_response.draw(cells), args.pdf, args.png)
+    print(markdown_frame(summary).to_string(index=False))
+    return 0

@@ -1,0 +1,152 @@
+"""The study stage: the paper's comparison with its seed spread, and the factors that decide it.
+
+Why: a GAN comparison from one seed is an anecdote. A *cell* is one training of an *arm* (a variant
+of ``bcgan.models``, the paper's five or a study arm) on a *label set* with a training *seed*; the
+data are fixed. Label sets: ``uniform`` (the workflow's own shards: every label unique) and
+``grid:K`` (K temperatures evenly spaced over the same range, each repeated n / K times:
+``bcgan.ising.grid_temperatures``). Every cell trains through the train rule's command and is then
+evaluated here on one fixed grid of conditioning temperatures and noise (``bcgan.progress``): T-MAE
+by region, Spearman of the mean T_est with T over the grid and inside [1, 2) and [2, 4) ("reads the
+mantissa"), flip-invariant diversity, PSD distance, energy error, and two collapse diagnostics
+(``bcgan.diagnostics``). The summary gives, per arm and label set, the number of seeds and the mean
+and standard deviation of each metric over seeds: a difference between arms is real only where it
+exceeds that spread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from bcgan.errors import UserError
+from bcgan.io import atomic_path
+
+LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
+METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
+           "diversity_flip", "psd_distance", "energy_error", "gain_mean", "z_share"]
+CELL_FORMAT = "bcgan-study-cell/1"
+
+
+def grid_points(label_set: str) -> int | None:
+    """K of ``grid:K``, None for ``uniform``; anything else is a UserError naming it."""
+    m = LABEL_SET.match(str(label_set))
+    if m is None:
+        raise UserError(f"study label set {label_set!r} must be 'uniform' or 'grid:K' (K >= 2)")
+    k = None if m.group(2) is None else int(m.group(2))
+    if k is not None and k < 2:
+        raise UserError(f"study label set {label_set!r}: a grid needs K >= 2")
+    return k
+
+
+def label_set_dir(label_set: str) -> str:
+    """Folder name of a label set: ``uniform``, ``grid100`` (no colon in paths)."""
+    k = grid_points(label_set)
+    return "uniform" if k is None else f"grid{k}"
+
+
+def evaluate_cell(generator, eval_set, *, precision: str = "fp32") -> dict:
+    """Metrics (METRICS) and the mean T_est per grid temperature of one trained generator."""
+    from bcgan.diagnostics import cbn_gain_stats, z_share
+    from bcgan.metrics import t_response
+    from bcgan.progress import estimate, evaluate_images
+    from bcgan.sample import generate
+
+    images = generate(generator.eval(), eval_set.temperature, eval_set.noise_seed, precision=precision,
+                      progress=False)
+    row = evaluate_images(images, eval_set.temperature, eval_set)
+    response = t_response(eval_set.temperature, estimate(images, eval_set)[1])
+    row.update(gain_mean=cbn_gain_stats(generator, eval_set.grid)["gain_mean"],
+               z_share=z_share(generator, eval_set.grid))
+    return {**{k: float(row[k]) for k in METRICS},
+            **{k: response[k] for k in ("n_all", "n_1_2", "n_2_4")},
+            "grid": [float(g) for g in response["grid"]], "mean_t_est": [float(m) for m in response["mean_t_est"]]}
+
+
+def write_cell(path, *, arm: str, label_set: str, seed: int, iterations: int, result: dict) -> None:
+    doc = {"format": CELL_FORMAT, "arm": arm, "label_set": label_set, "seed": int(seed),
+           "iterations": int(iterations), **result}
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(doc, indent=1, allow_nan=True) + "\n")
+
+
+def read_cells(paths) -> list[dict]:
+    """Cell documents; a missing, unreadable or foreign file is a UserError naming it."""
+    cells = []
+    for path in paths:
+        path = Path(path)
+        try:
+            doc = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise UserError(f"study cell {path}: file not found") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UserError(f"study cell {path}: unreadable JSON ({exc.__class__.__name__})") from None
+        if not isinstance(doc, dict) or doc.get("format") != CELL_FORMAT:
+            raise UserError(f"study cell {path}: not a {CELL_FORMAT} file")
+        cells.append(doc)
+    if not cells:
+        raise UserError("study summary: no cell files given")
+    return cells
+
+
+def summarise(cells: list[dict]):
+    """One row per (arm, label set): seeds, grid points, and mean / sd over seeds of every metric."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{k: c[k] for k in ("arm", "label_set", "seed", "iterations", "n_all", "n_1_2",
+                                               "n_2_4", *METRICS)} for c in cells])
+    duplicated = frame[frame.duplicated(["arm", "label_set", "seed"])]
+    if len(duplicated):
+        r = duplicated.iloc[0]
+        raise UserError(f"study summary: two cells for arm {r.arm}, labels {r.label_set}, seed {r.seed}")
+    rows = []
+    for (arm, label_set), group in frame.groupby(["arm", "label_set"], sort=False):
+        row = {"arm": arm, "label_set": label_set, "seeds": int(len(group)),
+               "iterations": int(group["iterations"].max()),
+               **{k: int(group[k].iloc[0]) for k in ("n_all", "n_1_2", "n_2_4")}}
+        for m in METRICS:
+            values = group[m].to_numpy(float)
+            finite = values[np.isfinite(values)]
+            row[f"{m}_mean"] = float(finite.mean()) if finite.size else float("nan")
+            row[f"{m}_sd"] = float(finite.std(ddof=1)) if finite.size > 1 else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def markdown_frame(summary):
+    """The summary as people read it: mean ± sd (over seeds) per metric."""
+    import pandas as pd
+
+    def pm(row, m, nd):
+        mean, sd = row[f"{m}_mean"], row[f"{m}_sd"]
+        if not np.isfinite(mean):
+            return "–"
+        return f"{mean:.{nd}f}" + (f" ± {sd:.{nd}f}" if np.isfinite(sd) else "")
+
+    columns = {"T-MAE all": ("mae_all", 2), "below Tc": ("mae_below", 2), "near Tc": ("mae_near", 2),
+               "above Tc": ("mae_above", 2), "Spearman": ("spearman_all", 2), "Spearman [1, 2)": ("spearman_1_2", 2),
+               "Spearman [2, 4)": ("spearman_2_4", 2), "diversity (flip)": ("diversity_flip", 3),
+               "PSD distance": ("psd_distance", 1), "energy error": ("energy_error", 3),
+               "gain 1+γ": ("gain_mean", 2), "z share": ("z_share", 2)}
+    out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"]})
+    for name, (m, nd) in columns.items():
+        out[name] = [pm(r, m, nd) for _, r in summary.iterrows()]
+    return out
+
+
+def notes(summary) -> list[str]:
+    first = summary.iloc[0]
+    return [
+        "Each cell: one training (arm, label set, seed) at the study's budget, then evaluated on one fixed "
+        f"grid of {first.n_all} conditioning temperatures ({first.n_1_2} in [1, 2), {first.n_2_4} in [2, 4)) "
+        "with fixed noise; mean ± sd over the seeds (sd needs 2 seeds).",
+        "T-MAE: mean |T_est − T| [J/k_B] through the PSD response model. Spearman: rank correlation of the "
+        "mean T_est with T over the grid; [1, 2) and [2, 4): inside one binade, where the float32 exponent is "
+        "fixed and only the mantissa changes ('reads the mantissa'); – where fewer than 3 grid points fall.",
+        "diversity (flip): mean pairwise pixel disagreement at the same T, an image and its spin flip equal "
+        "(0 = collapse). gain 1+γ: mean gain of G's first conditional BN; z share: the fraction of block 0's "
+        "output variance due to the noise (bcgan.diagnostics).",
+        "A difference between arms is real only where it exceeds the seed spread.",
+    ]

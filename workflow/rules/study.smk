@@ -1,0 +1,191 @@
+# Study stage (bcgan.study, docs/results.md): the comparison with its seed spread. Every cell (arm x
+# label set x training seed) trains with the train rule's own command (TRAIN_COMMAND) at the study's
+# budget, is evaluated on one fixed grid and noise, and the summary gives mean ± sd over seeds.
+# Target: `snakemake study --config preset=<p>` (not part of `all`: it trains many models).
+
+
+wildcard_constraints:
+    labels="uniform|grid[0-9]+",
+    arm="[a-z0-9-]+",
+    seed=r"\d+",
+
+
+rule study_shard:
+    """A grid:K label set: K temperatures evenly spaced over the dataset's range, each repeated."""
+    output:
+        f"{STUDY_DIR}/data/{{labels}}/shard_{{i}}.h5",
+    log:
+        f"{LOGS}/study/shard_{{labels}}_{{i}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/shard_{{labels}}_{{i}}.tsv"
+    params:
+        size=DATA["size"],
+        steps=steps_option(),
+        seed=CFG["seed"],
+        t_min=DATA["t_min"],
+        t_max=DATA["t_max"],
+        grid=lambda w: int(w.labels.removeprefix("grid")),
+        first=lambda w: int(w.i) * DATA["shard_size"],
+        n_images=shard_count,
+    conda:
+        "../../envs/data.yaml"
+    threads: 4
+    resources:
+        mem_mb=mem_mb("ising_shard"),
+        runtime=runtime("ising_shard"),
+    shell:
+        "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
+        " --t-grid {params.grid} --count {params.n_images} --first-index {params.first} --seed {params.seed}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule study_ccgan_regressor:
+    input:
+        lambda w: study_shard_paths(w.labels),
+    output:
+        f"{STUDY_DIR}/{{labels}}/ccgan/regressor.pt",
+    log:
+        f"{LOGS}/study/ccgan_regressor_{{labels}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/ccgan_regressor_{{labels}}.tsv"
+    params:
+        t_range=t_range(),
+        embed_dim=CFG["ccgan"]["embed_dim"],
+        width=CFG["ccgan"]["regressor_width"],
+        epochs=CFG["ccgan"]["regressor_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 2
+    resources:
+        mem_mb=mem_mb("ccgan_regressor"),
+        runtime=runtime("ccgan_regressor"),
+        gpu=CFG["train"]["gpus"],
+    shell:
+        REGRESSOR_COMMAND
+
+
+rule study_ccgan_y2h:
+    input:
+        regressor=f"{STUDY_DIR}/{{labels}}/ccgan/regressor.pt",
+        shards=lambda w: study_shard_paths(w.labels),
+    output:
+        f"{STUDY_DIR}/{{labels}}/ccgan/y2h.pt",
+    log:
+        f"{LOGS}/study/ccgan_y2h_{{labels}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/ccgan_y2h_{{labels}}.tsv"
+    params:
+        epochs=CFG["ccgan"]["y2h_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("ccgan_y2h"),
+        runtime=runtime("ccgan_y2h"),
+        gpu=CFG["train"]["gpus"],
+    shell:
+        Y2H_COMMAND
+
+
+rule study_train:
+    input:
+        unpack(study_train_inputs),
+    output:
+        generator=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator.pt",
+        generator_ema=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator_ema.pt",
+        losses=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/losses.csv",
+        progress=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/progress.csv",
+        progress_ema=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/progress_ema.csv",
+        curve=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/loss_curve.png",
+    log:
+        f"{LOGS}/study/train_{{labels}}_{{arm}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/train_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+    params:
+        variant=lambda w: w.arm,
+        checkpoint=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/checkpoint.pt",
+        y2h=study_y2h_option,
+        t_range=t_range(),
+        g_channels=lambda w: g_channels(w.arm),
+        d_channels=lambda w: d_channels(w.arm),
+        z_dim=CFG["models"]["z_dim"],
+        epochs=STUDY["epochs"],
+        batch_size=CFG["train"]["batch_size"],
+        lr=CFG["train"]["lr"],
+        betas=" ".join(map(str, CFG["train"]["betas"])),
+        seed=lambda w: int(w.seed),
+        device=CFG["train"]["device"],
+        precision=CFG["train"]["precision"],
+        evaluation=progress_options(),
+        ccgan=study_ccgan_options,
+    conda:
+        "../../envs/torch.yaml"
+    threads: CFG["train"]["threads"]
+    resources:
+        mem_mb=mem_mb("train"),
+        runtime=runtime("study_train"),
+        gpu=CFG["train"]["gpus"],
+    shell:
+        TRAIN_COMMAND
+
+
+rule study_cell:
+    input:
+        generator=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator.pt",
+        shards=shard_paths(),
+        response=f"{RESULTS}/psd/response.json",
+    output:
+        f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/cell.json",
+    log:
+        f"{LOGS}/study/cell_{{labels}}_{{arm}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/cell_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+    params:
+        labels=lambda w: LABEL_SETS[w.labels],
+        eval_temperatures=STUDY["eval_temperatures"],
+        eval_per_temperature=STUDY["eval_per_temperature"],
+        eval_seed=CFG["seed"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("study_cell"),
+        runtime=runtime("study_cell"),
+    shell:
+        "python -m bcgan study cell --generator {input.generator} --arm {wildcards.arm} --labels {params.labels}"
+        " --seed {wildcards.seed} --shards {input.shards} --response {input.response}"
+        " --eval-temperatures {params.eval_temperatures} --eval-per-temperature {params.eval_per_temperature}"
+        " --eval-seed {params.eval_seed} --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule study_summary:
+    input:
+        study_cells(),
+    output:
+        csv=f"{STUDY_DIR}/summary.csv",
+        md=report(f"{STUDY_DIR}/summary.md", caption="../report/study_summary.rst", category="Study"),
+        pdf=f"{STUDY_DIR}/t_response.pdf",
+        png=report(f"{STUDY_DIR}/t_response.png", caption="../report/study_response.rst", category="Study"),
+    log:
+        f"{LOGS}/study/summary.log",
+    benchmark:
+        f"{BENCHMARKS}/study/summary.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("study_summary"),
+        runtime=runtime("study_summary"),
+    shell:
+        "python -m bcgan study summary {input} --out-csv {output.csv} --out-md {output.md}"
+        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule study:
+    """`snakemake study`: the whole study of the chosen preset."""
+    input:
+        rules.study_summary.output,

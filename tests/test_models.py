@@ -52,11 +52,14 @@ def test_label_domains_and_working_range():
     assert torch.equal(G.labels(t), t)  # raw float32, no normalisation
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+STUDY_ARMS = ("cgan64-proj", "cgan1024-proj", "bcgan16-proj", "scalar-proj")
+
+
+@pytest.mark.parametrize("variant", VARIANTS + STUDY_ARMS)
 def test_gradients_reach_every_embedding_parameter(variant):
     G, D = _pair(variant, 16, 8)
     temps = torch.linspace(0.05, 4.5, 6)
-    if variant == "bcgan":
+    if variant in ("bcgan", "bcgan16-proj"):
         temps[0] = -1.0  # the sign-bit weight only sees a gradient when some label is negative
     labels = G.labels(temps)
     x = G(torch.randn(6, 8), labels)
@@ -181,30 +184,16 @@ def test_params_cli_writes_csv(tmp_path, capsys):
     assert main(["params", "--preset", "smoke", "--widths", "nope=1:1"]) == 2
 
 
-STUDY_ARMS = ("cgan64-proj", "cgan1024-proj", "bcgan16-proj", "scalar-proj")
-
-
 @pytest.mark.parametrize("variant", STUDY_ARMS)
-def test_study_arms_shapes_gradients_and_projection_d(variant):
-    """The study's arms build, train-step shapes hold, D is projection-conditioned (image alone in its
-    first conv), and every trainable embedding parameter gets a gradient."""
+def test_study_arms_shapes_and_projection_d(variant):
+    """The study's arms build, their shapes hold, and D is projection-conditioned (image alone in its
+    first conv); their gradients are checked with every variant's above."""
     G, D = _pair(variant, 16, 8)
-    temps = torch.linspace(0.05, 4.5, 6)
-    if variant == "bcgan16-proj":
-        temps[0] = -1.0  # the sign-bit weight only sees a gradient when some label is negative
-    labels = G.labels(temps)
+    labels = G.labels(torch.linspace(0.05, 4.5, 6))
     x = G(torch.randn(6, 8), labels)
     assert x.shape == (6, 1, 16, 16) and x.abs().max() <= 1
-    out = D(x, labels)
-    assert out.shape == (6,) and not D.uses_plane and D.projection is not None
+    assert D(x, labels).shape == (6,) and not D.uses_plane and D.projection is not None
     assert D.blocks[0].conv1.parametrizations.weight.original.shape[1] == 1
-    out.sum().backward()
-    for net in (G, D):
-        for name, p in net.embedding.named_parameters():
-            if variant.startswith("cgan") and p.dim() == 2:
-                assert p.grad[labels].abs().sum(1).gt(0).all(), name
-            else:
-                assert p.grad is not None and p.grad.abs().sum() > 0, (variant, name)
 
 
 def test_study_arm_counts_follow_their_formulas():

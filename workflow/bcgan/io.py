@@ -42,3 +42,17 @@ def save_torch(payload, path: str | os.PathLike) -> None:
     torch.save(payload, buffer)
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
+
+
+def read_json(path: str | os.PathLike, what: str):
+    """The JSON document at ``path``; missing or unreadable -> UserError naming ``what`` and the file."""
+    import json
+
+    from bcgan.errors import UserError
+
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserError(f"{what} {path}: file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{what} {path}: unreadable JSON ({exc.__class__.__name__})") from None

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.io import atomic_path
+from bcgan.io import atomic_path, read_json
 
 LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
 METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
@@ -76,13 +76,7 @@ def read_cells(paths) -> list[dict]:
     """Cell documents; a missing, unreadable or foreign file is a UserError naming it."""
     cells = []
     for path in paths:
-        path = Path(path)
-        try:
-            doc = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise UserError(f"study cell {path}: file not found") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UserError(f"study cell {path}: unreadable JSON ({exc.__class__.__name__})") from None
+        doc = read_json(path, "study cell")
         if not isinstance(doc, dict) or doc.get("format") != CELL_FORMAT:
             raise UserError(f"study cell {path}: not a {CELL_FORMAT} file")
         cells.append(doc)

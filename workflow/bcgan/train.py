@@ -11,9 +11,9 @@ uninterrupted one. The checkpoint also holds the global RNG states, for anything
 from them.
 
 Precision (``bcgan.precision``): fp32 or bf16 autocast, channels-last on CPU (and with bf16 on
-CUDA). No ``torch.compile``: on CPU it took 3-4 minutes to compile mini's G and D and then ran
-1.1x eager bf16 and below eager channels-last fp32; on CUDA it was never measured. The dataset sits on the device as uint8 and each batch is
-converted there. Losses stay on the device until the end of an epoch (one host sync per epoch, not
+CUDA). No ``torch.compile``: on CPU it took 3-4 minutes to compile mini's G and D and then ran at
+1.1x eager bf16 and below eager channels-last fp32; on CUDA it was never measured
+(docs/development.md). The dataset sits on the device as uint8 and each batch is converted there. Losses stay on the device until the end of an epoch (one host sync per epoch, not
 four per iteration); a non-finite loss is found then and stops the job before the checkpoint.
 
 Progress (``bcgan.progress``): every ``eval_every`` iterations and after the last one, G and the

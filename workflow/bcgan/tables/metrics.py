@@ -20,13 +20,13 @@ temperature (as many per temperature as each generator has). Definitions in bcga
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
 from bcgan.errors import UserError
+from bcgan.io import read_json
 from bcgan.tables import label, read_csv, write_table
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,7 @@ def read_activity(paths) -> dict:
     out = {}
     for p in paths or ():
         p = Path(p)
-        try:
-            doc = json.loads(p.read_text())
-        except FileNotFoundError:
-            raise UserError(f"activity summary {p}: file not found") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UserError(f"activity summary {p}: unreadable JSON ({exc.__class__.__name__})") from None
+        doc = read_json(p, "activity summary")
         if not isinstance(doc, dict) or "dead_fraction" not in doc:
             raise UserError(f"activity summary {p}: no key 'dead_fraction'")
         variant = doc.get("variant") or p.stem.removeprefix("activity_")

@@ -183,8 +183,18 @@ def test_readme_and_docs_links_resolve():
     broken = []
     for page in pages:
         for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
-            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            if re.match(r"[a-z]+:", target):
                 continue
-            if not (page.parent / target.split("#")[0]).exists():
+            path, _, anchor = target.partition("#")
+            linked = page.parent / path if path else page
+            if not linked.exists():
                 broken.append(f"{page.relative_to(REPO)} -> {target}")
+            elif anchor and anchor not in _anchors(linked):
+                broken.append(f"{page.relative_to(REPO)} -> {target} (no such heading)")
     assert not broken, broken
+
+
+def _anchors(page) -> set[str]:
+    """GitHub's heading anchors of a Markdown page: lower case, punctuation dropped, spaces -> '-'."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}

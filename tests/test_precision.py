@@ -48,15 +48,49 @@ def test_layout_is_channels_last_on_cpu_and_default_for_cuda_fp32():
     assert memory_format("fp32", "cuda") == torch.contiguous_format
 
 
-def test_cli_logs_the_choice_and_a_resumed_auto_run_keeps_its_precision(tmp_path, monkeypatch):
+def test_auto_keeps_the_precision_of_a_checkpoint_it_resumes_and_only_then(tmp_path, monkeypatch):
+    """A checkpoint that will be resumed fixes ``auto``'s choice; a stale one (other lr) does not."""
+    from dataclasses import replace
+
+    from conftest import labelled_images
+
     import bcgan.cli.train as cli
     import bcgan.precision as prec
+    from bcgan.train import TrainConfig, data_fingerprint, train_gan
 
+    images, t = labelled_images(16, 16, (0.05, 4.5), 0)
+    cfg = TrainConfig(variant="bcgan", g_channels=8, d_channels=8, z_dim=8, t_range=(0.05, 4.5), epochs=1,
+                      batch_size=8, seed=1, precision="fp32")
     ck = tmp_path / "checkpoint.pt"
+    torch.set_num_threads(1)
+    train_gan(images, t, cfg, checkpoint=ck, progress=False)
+    fingerprint = data_fingerprint(images, t)
     monkeypatch.setattr(prec, "cpu_bf16_flags", lambda capabilities=None: ["avx512_bf16"])
-    assert cli._precision("auto", CPU, ck) == ("bf16", "auto: bf16, the CPU has native bf16 (avx512_bf16)")
-    from bcgan.train import CHECKPOINT_FORMAT
+    more = replace(cfg, epochs=2, precision="bf16")
+    assert cli._precision("auto", CPU, ck, more, fingerprint) == (
+        "fp32", "auto: fp32, the precision of the checkpoint being resumed")
+    assert cli._precision("auto", CPU, ck, replace(more, lr=1e-3), fingerprint) == (
+        "bf16", "auto: bf16, the CPU has native bf16 (avx512_bf16)")
+    assert cli._precision("auto", CPU, ck, more, "other data")[0] == "bf16"
+    assert cli._precision("bf16", CPU, ck, more, fingerprint)[0] == "bf16"  # an explicit choice stands
+    assert cli._precision("auto", CPU, tmp_path / "none.pt", more, fingerprint)[0] == "bf16"
 
-    torch.save({"format": CHECKPOINT_FORMAT, "config": {"precision": "fp32"}}, ck)
-    assert cli._precision("auto", CPU, ck) == ("fp32", "auto: fp32, the precision of the checkpoint being resumed")
-    assert cli._precision("bf16", CPU, ck)[0] == "bf16"  # an explicit choice is not overridden
+
+def test_a_checkpoint_of_the_two_pass_d_step_is_not_resumed(tmp_path):
+    """Checkpoints carry the training step's version; one from before the one-pass D step (no
+    version recorded) is stale, so old and new training are never mixed."""
+    from conftest import labelled_images
+
+    from bcgan.train import TrainConfig, data_fingerprint, load_checkpoint, train_gan
+
+    images, t = labelled_images(16, 16, (0.05, 4.5), 0)
+    cfg = TrainConfig(variant="bcgan", g_channels=8, d_channels=8, z_dim=8, t_range=(0.05, 4.5), epochs=1,
+                      batch_size=8, seed=1)
+    ck = tmp_path / "checkpoint.pt"
+    train_gan(images, t, cfg, checkpoint=ck, progress=False)
+    fingerprint = data_fingerprint(images, t)
+    assert load_checkpoint(ck, cfg, fingerprint) is not None
+    payload = torch.load(ck, weights_only=True)
+    del payload["config"]["step_version"]
+    torch.save(payload, ck)
+    assert load_checkpoint(ck, cfg, fingerprint) is None

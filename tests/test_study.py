@@ -33,7 +33,7 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run):
             log = (smoke_run / "results/smoke/logs/study" / f"train_{label_set_dir(labels)}_{arm}_seed{seed}.log")
             assert f"training {arm} on" in log.read_text()  # the train command's own log line
     # two seeds train differently (the spread is not zero by construction)
-    a, b = (json.loads((study / "uniform/bcgan" / f"seed{s}" / "cell.json").read_text()) for s in cfg["seeds"])
+    a, b = (json.loads((study / "uniform/scalar-proj" / f"seed{s}" / "cell.json").read_text()) for s in cfg["seeds"])
     assert a["mae_all"] != b["mae_all"]
     # grid:4 shards: four temperatures, equally often
     import h5py
@@ -48,6 +48,7 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run):
 
 def _cell(arm, labels, seed, value):
     return {"format": "bcgan-study-cell/1", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
+            "precision": "bf16" if seed == 2 else "fp32", "device": "cpu",
             "n_all": 32, "n_1_2": 7, "n_2_4": 14, "grid": [1.0, 2.0], "mean_t_est": [1.0, 2.0],
             **{m: value for m in METRICS}, "spearman_1_2": float("nan") if seed == 3 else value}
 
@@ -57,7 +58,7 @@ def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
     cells.append(_cell("bcgan", "grid:100", 1, 5.0))
     table = summarise(cells)
     row = table[table.label_set == "uniform"].iloc[0]
-    assert row.seeds == 3 and row.mae_all_mean == pytest.approx(3.0)
+    assert row.seeds == 3 and row.mae_all_mean == pytest.approx(3.0) and row.precision == "bf16,fp32"
     assert row.mae_all_sd == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))
     assert row.spearman_1_2_mean == pytest.approx(1.5)  # the seed without a value is left out
     single = table[table.label_set == "grid:100"].iloc[0]

@@ -152,7 +152,7 @@ def grid_temperatures(t_min: float, t_max: float, points: int, first_index: int,
     """float32 temperatures of a ``grid:K`` label set: K evenly spaced over [t_min, t_max], image i at
     grid[i mod K], so every temperature is repeated and any shard split gives the same labels."""
     if points < 2:
-        raise UserError(f"a temperature grid needs >= 2 points, got {points}")
+        raise UserError(f"a temperature grid (--t-grid, study grid:K) needs >= 2 points, got {points}")
     _check_seed_index(0, first_index, count)
     grid = np.linspace(float(t_min), float(t_max), int(points)).astype(np.float32)
     if not (math.isfinite(float(t_min)) and float(t_min) > 0 and float(t_max) > float(t_min)):

@@ -132,7 +132,8 @@ STUDY_SPECS: dict[str, VariantSpec] = {
 def variant_spec(variant: str) -> VariantSpec:
     spec = VARIANT_SPECS.get(variant) or ABLATION_SPECS.get(variant) or STUDY_SPECS.get(variant)
     if spec is None:
-        raise UserError(f"unknown variant {variant!r}; known: {', '.join(VARIANT_SPECS)}")
+        known = [*VARIANT_SPECS, *ABLATION_SPECS, *STUDY_SPECS]
+        raise UserError(f"unknown variant {variant!r}; known: {', '.join(known)}")
     return spec
 
 

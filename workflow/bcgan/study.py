@@ -65,9 +65,11 @@ def evaluate_cell(generator, eval_set, *, precision: str = "fp32") -> dict:
             "grid": [float(g) for g in response["grid"]], "mean_t_est": [float(m) for m in response["mean_t_est"]]}
 
 
-def write_cell(path, *, arm: str, label_set: str, seed: int, iterations: int, result: dict) -> None:
+def write_cell(path, *, arm: str, label_set: str, seed: int, iterations: int, precision: str, device: str,
+               result: dict) -> None:
+    """The cell's record; precision and device are kept because ``auto`` may differ between machines."""
     doc = {"format": CELL_FORMAT, "arm": arm, "label_set": label_set, "seed": int(seed),
-           "iterations": int(iterations), **result}
+           "iterations": int(iterations), "precision": precision, "device": device, **result}
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(doc, indent=1, allow_nan=True) + "\n")
 
@@ -89,8 +91,8 @@ def summarise(cells: list[dict]):
     """One row per (arm, label set): seeds, grid points, and mean / sd over seeds of every metric."""
     import pandas as pd
 
-    frame = pd.DataFrame([{k: c[k] for k in ("arm", "label_set", "seed", "iterations", "n_all", "n_1_2",
-                                               "n_2_4", *METRICS)} for c in cells])
+    frame = pd.DataFrame([{k: c[k] for k in ("arm", "label_set", "seed", "iterations", "precision", "n_all",
+                                               "n_1_2", "n_2_4", *METRICS)} for c in cells])
     duplicated = frame[frame.duplicated(["arm", "label_set", "seed"])]
     if len(duplicated):
         r = duplicated.iloc[0]
@@ -99,6 +101,7 @@ def summarise(cells: list[dict]):
     for (arm, label_set), group in frame.groupby(["arm", "label_set"], sort=False):
         row = {"arm": arm, "label_set": label_set, "seeds": int(len(group)),
                "iterations": int(group["iterations"].max()),
+               "precision": ",".join(sorted(set(group["precision"]))),  # two names: the seeds mixed them
                **{k: int(group[k].iloc[0]) for k in ("n_all", "n_1_2", "n_2_4")}}
         for m in METRICS:
             values = group[m].to_numpy(float)
@@ -124,7 +127,8 @@ def markdown_frame(summary):
                "Spearman [2, 4)": ("spearman_2_4", 2), "diversity (flip)": ("diversity_flip", 3),
                "PSD distance": ("psd_distance", 1), "energy error": ("energy_error", 3),
                "gain 1+γ": ("gain_mean", 2), "z share": ("z_share", 2)}
-    out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"]})
+    out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"],
+                        "precision": summary["precision"]})
     for name, (m, nd) in columns.items():
         out[name] = [pm(r, m, nd) for _, r in summary.iterrows()]
     return out

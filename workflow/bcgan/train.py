@@ -29,7 +29,7 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +96,9 @@ class TrainConfig:
     kappa_multiplier: float = 1.0   # ccgan only
     precision: str = "fp32"         # fp32 | bf16 (bcgan.precision)
     ema_decay: float = 0.999        # the weight average evaluated beside G (bcgan.ema)
+    # the training step's version: 2 = one D pass for real and fake, D frozen in the G step (d_step,
+    # g_step); a checkpoint of another version (none recorded = 1, two D passes) is not resumed
+    step_version: int = 2
 
     def identity(self) -> dict:
         """The fields a resumed run must share with the checkpoint (epochs may grow)."""
@@ -165,18 +168,32 @@ def save_checkpoint(path, G, D, opt_g, opt_d, epoch: int, iteration: int, rows: 
     save_torch(payload, path)
 
 
-def checkpoint_precision(path) -> str | None:
-    """The precision the training checkpoint at ``path`` was trained in; None without a usable one."""
+def _stale(ck: dict, cfg: TrainConfig, fingerprint: str) -> list[str]:
+    """What keeps ``cfg`` from resuming checkpoint ``ck``: differing settings, data, too many epochs."""
+    stale = sorted(k for k in cfg.identity() if ck["config"].get(k) != cfg.identity()[k])
+    if ck.get("data") != fingerprint:
+        stale.append("training data")
+    if ck["epoch"] > cfg.epochs:
+        stale.append(f"epochs ({ck['epoch']} done > {cfg.epochs} wanted)")
+    return stale
+
+
+def resumable_precision(path, cfg: TrainConfig, fingerprint: str) -> str | None:
+    """The precision of the checkpoint at ``path`` if ``cfg`` in that precision would resume it (all
+    other settings and the data the same), else None: ``auto`` keeps a resumed run's precision."""
     path = Path(path)
     if not path.exists():
         return None
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
+        ck = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception:
         return None  # load_checkpoint reports it
     if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
         return None
-    return ck["config"].get("precision")
+    precision = ck["config"].get("precision")
+    if precision not in ("fp32", "bf16") or _stale(ck, replace(cfg, precision=precision), fingerprint):
+        return None
+    return precision
 
 
 def load_checkpoint(path, cfg: TrainConfig, fingerprint: str) -> dict | None:
@@ -196,11 +213,7 @@ def load_checkpoint(path, cfg: TrainConfig, fingerprint: str) -> dict | None:
         raise UserError(f"{path}: unreadable training checkpoint ({type(exc).__name__}); delete it to restart") from None
     if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"{path}: not a bcgan training checkpoint; delete it to restart")
-    stale = sorted(k for k in cfg.identity() if ck["config"].get(k) != cfg.identity()[k])
-    if ck.get("data") != fingerprint:
-        stale.append("training data")
-    if ck["epoch"] > cfg.epochs:
-        stale.append(f"epochs ({ck['epoch']} done > {cfg.epochs} wanted)")
+    stale = _stale(ck, cfg, fingerprint)
     if stale:
         log.warning("%s: not resuming, the checkpoint differs in %s; training from scratch", path, ", ".join(stale))
         return None

@@ -8,6 +8,7 @@ import yaml
 
 from bcgan.config import resolve
 from bcgan.errors import UserError
+from bcgan.study import label_set_dir
 
 try:
     CFG = resolve(config)
@@ -170,10 +171,6 @@ TRAIN_COMMAND = (
 # --- study (bcgan.study) ---------------------------------------------------------------------------
 STUDY = CFG["study"]
 STUDY_DIR = f"{RESULTS}/study"
-
-
-def label_set_dir(labels):
-    return "uniform" if labels == "uniform" else labels.replace(":", "")
 
 
 LABEL_SETS = {label_set_dir(entry["labels"]): entry["labels"] for entry in STUDY["label_sets"]}

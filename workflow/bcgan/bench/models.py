@@ -49,6 +49,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
+def cpu_description() -> str:
+    """``cpu=<name> capability=<torch's> native_bf16=<flags or none>``: every timing names its CPU."""
+    from bcgan.precision import cpu_bf16_flags
+
+    get = getattr(torch.cpu, "get_capabilities", None)
+    name = str((get() if get else {}).get("cpu_name", "unknown")).strip().replace(" ", "_") or "unknown"
+    flags = ",".join(cpu_bf16_flags()) or "none"
+    return f"cpu={name} capability={torch.backends.cpu.get_cpu_capability()} native_bf16={flags}"
+
+
 def build_step(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int,
                device: torch.device, precision: str, seed: int = 0):
     """A function doing one training step (D then G) of a fresh model pair on fixed random data."""
@@ -118,7 +128,7 @@ def run(args) -> int:
         torch.backends.cudnn.benchmark = True
     from bcgan.config import resolve
 
-    parts = [f"bench=models device={device.type} batch={args.batch} "
+    parts = [f"bench=models device={device.type} {cpu_description()} batch={args.batch} "
              f"steps={args.steps} repeats={args.repeats} threads={torch.get_num_threads()} torch={torch.__version__}"]
     for preset in (p for p in args.presets.split(",") if p):
         cfg = resolve({"preset": preset})

@@ -59,7 +59,7 @@ def run_cell(args) -> int:
     metadata = payload["metadata"]
     result = evaluate_cell(G, eval_set, precision=metadata.get("precision", "fp32"))
     write_cell(args.out, arm=args.arm, label_set=args.labels, seed=args.seed, iterations=metadata["iterations"],
-               result=result)
+               precision=metadata.get("precision", "fp32"), device=metadata.get("device", "cpu"), result=result)
     print(f"arm={args.arm} labels={args.labels} seed={args.seed} mae_all={result['mae_all']:.3f} "
           f"spearman_all={result['spearman_all']:.3f} diversity_flip={result['diversity_flip']:.3f}")
     return 0

@@ -120,14 +120,15 @@ def _setup(args):
     return resolve_device(args.device)
 
 
-def _precision(requested: str, device, checkpoint) -> tuple[str, str]:
-    """(precision, why): ``auto`` decides by hardware, except that a run resumed from ``checkpoint``
-    keeps the precision it started in (a CPU run continued on a GPU stays fp32 if it began so)."""
+def _precision(requested: str, device, checkpoint, cfg, fingerprint: str) -> tuple[str, str]:
+    """(precision, why): ``auto`` decides by hardware, except that a run that will resume from
+    ``checkpoint`` keeps the precision it started in (a CPU run continued on a GPU stays fp32 if it
+    began so); a checkpoint that will not be resumed (other settings or data) changes nothing."""
     from bcgan.precision import resolve_precision
-    from bcgan.train import checkpoint_precision
+    from bcgan.train import resumable_precision
 
     precision, why = resolve_precision(requested, device)
-    started = checkpoint_precision(checkpoint) if requested == "auto" and checkpoint is not None else None
+    started = resumable_precision(checkpoint, cfg, fingerprint) if requested == "auto" else None
     if started is not None and started != precision:
         return started, f"auto: {started}, the precision of the checkpoint being resumed"
     return precision, why
@@ -163,12 +164,17 @@ def run_gan(args) -> int:
         raise UserError("--response and --progress go together (the evaluation needs the response model)")
     if args.progress_ema is not None and args.progress is None:
         raise UserError("--progress-ema needs --progress and --response")
-    precision, why = _precision(args.precision, device, args.checkpoint)
     images, temps = _data(args.files)
     cfg = TrainConfig(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
                       t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
-                      kappa_multiplier=args.kappa_multiplier, precision=precision, ema_decay=args.ema_decay)
+                      kappa_multiplier=args.kappa_multiplier, precision="fp32", ema_decay=args.ema_decay)
+    from dataclasses import replace
+
+    from bcgan.train import data_fingerprint
+
+    precision, why = _precision(args.precision, device, args.checkpoint, cfg, data_fingerprint(images, temps, y2h))
+    cfg = replace(cfg, precision=precision)
     eval_set = None
     if args.response is not None:
         from bcgan.progress import make_eval_set

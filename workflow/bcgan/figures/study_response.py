@@ -3,7 +3,7 @@
 Why: whether a model follows T, only its exponent (two plateaus split at T = 2) or nothing is seen
 at a glance, and so is whether that holds for every seed: each cell (label set, seed) of the arm is
 one thin line, coloured by label set; the ideal T_est = T is the dashed line, Tc the dotted one.
-Registered as ``bcgan study figure``.
+Drawn by ``bcgan study summary``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from bcgan.errors import UserError
 from bcgan.study import METRICS, grid_points, label_set_dir, read_cells, summarise
 
 
-def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run):
+def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_path):
     snakemake(smoke_run, "--cores", "2", "study", "--config", "preset=smoke")
     study = smoke_run / "results" / "smoke" / "study"
     cfg = resolve({"preset": "smoke"})["study"]
@@ -44,6 +44,12 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run):
     assert (study / "t_response.png").read_bytes()[:4] == b"\x89PNG" and "± " in (study / "summary.md").read_text()
     dry = snakemake(smoke_run, "--cores", "1", "--dry-run", "study", "--config", "preset=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr
+    # the report of `all study` holds the study's table and figure, with their captions
+    report = tmp_path / "report.html"
+    snakemake(smoke_run, "--cores", "1", "--config", "preset=smoke", "--report", str(report), "all", "study")
+    html = report.read_text(errors="replace")
+    assert "t_response.png" in html and "summary.md" in html and "reads the mantissa" in html
+    assert "system-message" not in html
 
 
 def _cell(arm, labels, seed, value):

@@ -144,7 +144,7 @@ def run_gan(args) -> int:
     from bcgan.checkpoints import save_generator
     from bcgan.figures.losses import save_loss_curve
     from bcgan.models import variant_spec
-    from bcgan.train import TrainConfig, train_gan, write_losses_csv
+    from bcgan.train import TrainConfig, data_fingerprint, train_gan, write_losses_csv
 
     device = _setup(args)
     t_range = _t_range(args.t_range)
@@ -165,16 +165,13 @@ def run_gan(args) -> int:
     if args.progress_ema is not None and args.progress is None:
         raise UserError("--progress-ema needs --progress and --response")
     images, temps = _data(args.files)
-    cfg = TrainConfig(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
-                      t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                      betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
-                      kappa_multiplier=args.kappa_multiplier, precision="fp32", ema_decay=args.ema_decay)
-    from dataclasses import replace
-
-    from bcgan.train import data_fingerprint
-
-    precision, why = _precision(args.precision, device, args.checkpoint, cfg, data_fingerprint(images, temps, y2h))
-    cfg = replace(cfg, precision=precision)
+    settings = dict(variant=args.variant, g_channels=args.g_channels, d_channels=args.d_channels, z_dim=args.z_dim,
+                    t_range=t_range, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                    betas=tuple(args.betas), seed=args.seed, vicinity=args.vicinity,
+                    kappa_multiplier=args.kappa_multiplier, ema_decay=args.ema_decay)
+    fingerprint = data_fingerprint(images, temps, y2h)
+    precision, why = _precision(args.precision, device, args.checkpoint, TrainConfig(**settings), fingerprint)
+    cfg = TrainConfig(**settings, precision=precision)
     eval_set = None
     if args.response is not None:
         from bcgan.progress import make_eval_set

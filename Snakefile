@@ -25,3 +25,9 @@ rule all:
     input:
         final_outputs(),
     default_target: True
+
+
+rule study:
+    """`snakemake study`: the study stage of the chosen preset (workflow/rules/study.smk); not in `all`."""
+    input:
+        rules.study_summary.output,

@@ -1,7 +1,8 @@
 # Study stage (bcgan.study, docs/results.md): the comparison with its seed spread. Every cell (arm x
 # label set x training seed) trains with the train rule's own command (TRAIN_COMMAND) at the study's
 # budget, is evaluated on one fixed grid and noise, and the summary gives mean ± sd over seeds.
-# Target: `snakemake study --config preset=<p>` (not part of `all`: it trains many models).
+# Target: `snakemake study --config preset=<p>` (rule `study` in the Snakefile; not part of `all`: it
+# trains many models).
 
 
 wildcard_constraints:
@@ -17,7 +18,7 @@ rule study_shard:
     log:
         f"{LOGS}/study/shard_{{labels}}_{{i}}.log",
     benchmark:
-        f"{BENCHMARKS}/study/shard_{{labels}}_{{i}}.tsv"
+        f"{BENCHMARKS}/study_shard_{{labels}}_{{i}}.tsv"
     params:
         size=DATA["size"],
         steps=steps_option(),
@@ -31,8 +32,8 @@ rule study_shard:
         "../../envs/data.yaml"
     threads: 4
     resources:
-        mem_mb=mem_mb("ising_shard"),
-        runtime=runtime("ising_shard"),
+        mem_mb=mem_mb("study_shard"),
+        runtime=runtime("study_shard"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --t-grid {params.grid} --count {params.n_images} --first-index {params.first} --seed {params.seed}"
@@ -47,7 +48,7 @@ rule study_ccgan_regressor:
     log:
         f"{LOGS}/study/ccgan_regressor_{{labels}}.log",
     benchmark:
-        f"{BENCHMARKS}/study/ccgan_regressor_{{labels}}.tsv"
+        f"{BENCHMARKS}/study_ccgan_regressor_{{labels}}.tsv"
     params:
         t_range=t_range(),
         embed_dim=CFG["ccgan"]["embed_dim"],
@@ -59,8 +60,8 @@ rule study_ccgan_regressor:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb("ccgan_regressor"),
-        runtime=runtime("ccgan_regressor"),
+        mem_mb=mem_mb("study_ccgan_regressor"),
+        runtime=runtime("study_ccgan_regressor"),
         gpu=CFG["train"]["gpus"],
     shell:
         REGRESSOR_COMMAND
@@ -75,7 +76,7 @@ rule study_ccgan_y2h:
     log:
         f"{LOGS}/study/ccgan_y2h_{{labels}}.log",
     benchmark:
-        f"{BENCHMARKS}/study/ccgan_y2h_{{labels}}.tsv"
+        f"{BENCHMARKS}/study_ccgan_y2h_{{labels}}.tsv"
     params:
         epochs=CFG["ccgan"]["y2h_epochs"],
         seed=CFG["seed"],
@@ -84,8 +85,8 @@ rule study_ccgan_y2h:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb("ccgan_y2h"),
-        runtime=runtime("ccgan_y2h"),
+        mem_mb=mem_mb("study_ccgan_y2h"),
+        runtime=runtime("study_ccgan_y2h"),
         gpu=CFG["train"]["gpus"],
     shell:
         Y2H_COMMAND
@@ -104,7 +105,7 @@ rule study_train:
     log:
         f"{LOGS}/study/train_{{labels}}_{{arm}}_seed{{seed}}.log",
     benchmark:
-        f"{BENCHMARKS}/study/train_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+        f"{BENCHMARKS}/study_train_{{labels}}_{{arm}}_seed{{seed}}.tsv"
     params:
         variant=lambda w: w.arm,
         checkpoint=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/checkpoint.pt",
@@ -126,7 +127,7 @@ rule study_train:
         "../../envs/torch.yaml"
     threads: CFG["train"]["threads"]
     resources:
-        mem_mb=mem_mb("train"),
+        mem_mb=mem_mb("study_train"),
         runtime=runtime("study_train"),
         gpu=CFG["train"]["gpus"],
     shell:
@@ -143,7 +144,7 @@ rule study_cell:
     log:
         f"{LOGS}/study/cell_{{labels}}_{{arm}}_seed{{seed}}.log",
     benchmark:
-        f"{BENCHMARKS}/study/cell_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+        f"{BENCHMARKS}/study_cell_{{labels}}_{{arm}}_seed{{seed}}.tsv"
     params:
         labels=lambda w: LABEL_SETS[w.labels],
         eval_temperatures=STUDY["eval_temperatures"],
@@ -173,7 +174,7 @@ rule study_summary:
     log:
         f"{LOGS}/study/summary.log",
     benchmark:
-        f"{BENCHMARKS}/study/summary.tsv"
+        f"{BENCHMARKS}/study_summary.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -183,9 +184,3 @@ rule study_summary:
     shell:
         "python -m bcgan study summary {input} --out-csv {output.csv} --out-md {output.md}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
-
-
-rule study:
-    """`snakemake study`: the whole study of the chosen preset."""
-    input:
-        rules.study_summary.output,

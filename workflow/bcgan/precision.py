@@ -35,12 +35,17 @@ def check_precision(name: str) -> str:
     return name
 
 
+def cpu_capabilities() -> dict:
+    """torch's table of this CPU's features (torch >= 2.11); empty where an older torch lacks it."""
+    get = getattr(torch.cpu, "get_capabilities", None)
+    return get() if get is not None else {}
+
+
 def cpu_bf16_flags(capabilities: dict | None = None, environ=os.environ) -> list[str]:
     """The native-bf16 instruction sets this CPU reports (torch.cpu.get_capabilities) that oneDNN may
     use: none where ONEDNN_MAX_CPU_ISA caps it below AVX512_CORE_BF16."""
-    if capabilities is None:  # torch >= 2.11 has it; an older GPU image's torch reports none
-        get = getattr(torch.cpu, "get_capabilities", None)
-        capabilities = get() if get is not None else {}
+    if capabilities is None:
+        capabilities = cpu_capabilities()
     cap = (environ.get("ONEDNN_MAX_CPU_ISA") or environ.get("DNNL_MAX_CPU_ISA") or "").upper()
     if cap in ISA_CAPS_WITHOUT_BF16:
         return []

@@ -95,6 +95,12 @@ def estimate(images, eval_set: EvalSet):
 
 def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     """Metrics of images made at grid temperatures ``t_cond`` (module doc)."""
+    return metrics_and_response(images, t_cond, eval_set)[0]
+
+
+def metrics_and_response(images, t_cond, eval_set: EvalSet) -> tuple[dict, dict]:
+    """The metrics of ``evaluate_images`` and the T response (``bcgan.metrics.t_response``: mean T_est
+    per grid temperature) they were computed from, from one PSD fit."""
     from bcgan.metrics import (diversity, magnetisation, mean_energy_by_group, psd_distance, t_response,
                                temperature_errors)
 
@@ -105,7 +111,7 @@ def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
     errors = temperature_errors(t, t_est, tc=meta["tc"], near_frac=eval_set.near_frac)
     energy = mean_energy_by_group(images, t)[1]  # t covers every grid temperature, in grid order
     response = t_response(t, t_est)
-    return {
+    row = {
         **{f"mae_{r}": errors[f"mae_{r}"] for r in ("all", "below", "near", "above")},
         "psd_distance": psd_distance(t, t, fit.slope, fit.intercept, model)[0],
         "diversity": diversity(images, t)[0],
@@ -114,6 +120,7 @@ def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
         "frac_positive": float(np.mean(magnetisation(images) > 0)),
         **{k: response[k] for k in ("spearman_all", "spearman_1_2", "spearman_2_4")},
     }
+    return row, response
 
 
 def write_progress_csv(path, rows) -> None:

@@ -50,14 +50,12 @@ def label_set_dir(label_set: str) -> str:
 def evaluate_cell(generator, eval_set, *, precision: str = "fp32") -> dict:
     """Metrics (METRICS) and the mean T_est per grid temperature of one trained generator."""
     from bcgan.diagnostics import cbn_gain_stats, z_share
-    from bcgan.metrics import t_response
-    from bcgan.progress import estimate, evaluate_images
+    from bcgan.progress import metrics_and_response
     from bcgan.sample import generate
 
     images = generate(generator.eval(), eval_set.temperature, eval_set.noise_seed, precision=precision,
                       progress=False)
-    row = evaluate_images(images, eval_set.temperature, eval_set)
-    response = t_response(eval_set.temperature, estimate(images, eval_set)[1])
+    row, response = metrics_and_response(images, eval_set.temperature, eval_set)
     row.update(gain_mean=cbn_gain_stats(generator, eval_set.grid)["gain_mean"],
                z_share=z_share(generator, eval_set.grid))
     return {**{k: float(row[k]) for k in METRICS},

@@ -51,10 +51,9 @@ def add_arguments(parser) -> None:
 
 def cpu_description() -> str:
     """``cpu=<name> capability=<torch's> native_bf16=<flags or none>``: every timing names its CPU."""
-    from bcgan.precision import cpu_bf16_flags
+    from bcgan.precision import cpu_bf16_flags, cpu_capabilities
 
-    get = getattr(torch.cpu, "get_capabilities", None)
-    name = str((get() if get else {}).get("cpu_name", "unknown")).strip().replace(" ", "_") or "unknown"
+    name = str(cpu_capabilities().get("cpu_name", "unknown")).strip().replace(" ", "_") or "unknown"
     flags = ",".join(cpu_bf16_flags()) or "none"
     return f"cpu={name} capability={torch.backends.cpu.get_cpu_capability()} native_bf16={flags}"
 

@@ -9,12 +9,20 @@ import pytest
 import torch
 from torch import nn
 
-from bcgan.activity import (Activity, dead_mask, probe_embedding, probe_generator, probe_inputs, read_activity,
-                            summarize, write_activity)
-from bcgan.ccgan import build_y2h
 from bcgan.errors import UserError
+from bcgan.evaluation.activity import (
+    Activity,
+    dead_mask,
+    probe_embedding,
+    probe_generator,
+    probe_inputs,
+    read_activity,
+    summarize,
+    write_activity,
+)
 from bcgan.figures.boxplots import box_stats
-from bcgan.models import build_generator
+from bcgan.nets.ccgan import build_y2h
+from bcgan.nets.models import build_generator
 
 
 def _generator(variant, t_range=(0.05, 3.0)):

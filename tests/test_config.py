@@ -3,8 +3,8 @@
 import pytest
 
 from bcgan.config import deep_merge, presets, resolve
+from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.ising import TC
 
 
 def test_every_preset_resolves_and_fills_t_max():

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from bcgan.cli import main
-from bcgan.progress import COLUMNS, read_progress_files, write_progress_csv
 from bcgan.tables.convergence import METRICS, build, metric_convergence
+from bcgan.training.progress import COLUMNS, read_progress_files, write_progress_csv
 
 ITERATIONS = np.arange(0, 5001, 250)  # 21 evaluations: 5 in the last fifth, 11 in the second half
 

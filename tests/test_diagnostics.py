@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from bcgan.ccgan import build_y2h
-from bcgan.diagnostics import cbn_gain_stats, z_share
-from bcgan.metrics import t_response
-from bcgan.models import ABLATION_SPECS, build_discriminator, build_generator, count_parameters
+from bcgan.nets.ccgan import build_y2h
+from bcgan.nets.models import ABLATION_SPECS, build_discriminator, build_generator, count_parameters
+from bcgan.psd.metrics import t_response
+from bcgan.training.diagnostics import cbn_gain_stats, z_share
 
 L, T_RANGE = 16, (0.05, 4.5)
 GRID = np.linspace(0.1, 4.4, 8)

@@ -6,9 +6,9 @@ import pytest
 import torch
 from conftest import labelled_images
 
-from bcgan.ema import average_copy, check_decay, effective_decay, update
 from bcgan.errors import UserError
-from bcgan.train import TrainConfig, train_gan
+from bcgan.training.ema import average_copy, check_decay, effective_decay, update
+from bcgan.training.loop import TrainConfig, train_gan
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -62,9 +62,9 @@ def test_standing_statistics_are_the_batch_statistics_of_the_averaged_network():
 
     import numpy as np
 
-    from bcgan.ema import with_standing_statistics
-    from bcgan.models import build_generator
-    from bcgan.sample import noise_vectors
+    from bcgan.nets.models import build_generator
+    from bcgan.nets.sampling import noise_vectors
+    from bcgan.training.ema import with_standing_statistics
 
     torch.manual_seed(0)
     G = build_generator("cgan64", 16, 8, 16, (0.05, 4.5))

@@ -6,11 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from bcgan.ccgan import build_y2h
-from bcgan.embeddings import (FLOAT16, FLOAT32, BitEmbedding, FrozenY2H, bin_temperatures, bits_to_float,
-                              float_to_bits, split_bits)
+from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.ising import TC
+from bcgan.nets.ccgan import build_y2h
+from bcgan.nets.embeddings import (
+    FLOAT16,
+    FLOAT32,
+    BitEmbedding,
+    FrozenY2H,
+    bin_temperatures,
+    bits_to_float,
+    float_to_bits,
+    split_bits,
+)
 
 
 def _struct_bits(x: float) -> str:

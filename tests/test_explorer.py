@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcgan.shards import read_images, read_shard
+from bcgan.data.shards import read_images, read_shard
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from bcgan.cli import main
-from bcgan.shards import read_shard
+from bcgan.data.shards import read_shard
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_every_foreign_encoding_reads_like_our_own_file(real, tmp_path, capsys):
 
 def test_heldout_threshold_flags_one_percent_of_real_and_unreal_tilings(real, tmp_path, capsys):
     """unlike_real: d2 above the 99th percentile of held-out d2; a 4x4 checkerboard tiling is far above it."""
-    from bcgan.realism import GAUSSIAN_D2
+    from bcgan.psd.realism import GAUSSIAN_D2
 
     i, j = np.indices((16, 16))
     tiling = np.where((i // 4 + j // 4) % 2 == 0, 255, 0).astype(np.uint8)

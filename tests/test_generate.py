@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from bcgan.checkpoints import save_generator
 from bcgan.cli import main
-from bcgan.models import build_generator
-from bcgan.sample import sample_grid
-from bcgan.shards import read_shard
+from bcgan.data.shards import read_shard
+from bcgan.nets.models import build_generator
+from bcgan.nets.sampling import sample_grid
+from bcgan.training.checkpoints import save_generator
 
 T_RANGE = (0.05, 4.54)
 
@@ -108,7 +108,7 @@ def test_a_file_that_is_not_a_generator_is_named(tmp_path, capsys):
 
 
 def test_bad_thread_counts_are_one_line_errors(tmp_path, capsys):
-    """Every torch command shares one --threads check (bcgan.precision.set_cpu_threads)."""
+    """Every torch command shares one --threads check (bcgan.nets.precision.set_cpu_threads)."""
     for argv in (["generate", str(tmp_path / "G.pt"), "--temperature", "1", "--out", str(tmp_path), "--threads", "0"],
                  ["train", "gan", str(tmp_path / "x.h5"), "--variant", "bcgan", "--t-range", "0", "1",
                   "--g-channels", "8", "--d-channels", "8", "--z-dim", "8", "--generator", "g", "--losses", "l",

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import pytest
 
-from bcgan import ising
+from bcgan.data import ising
 from bcgan.errors import UserError
 
 
@@ -102,7 +102,7 @@ def test_grid_temperatures_repeat_k_points_whatever_the_split(tmp_path):
     with pytest.raises(UserError, match=">= 2 points"):
         ising.grid_temperatures(0.05, 4.5, 1, 0, 10)
     from bcgan.cli import main
-    from bcgan.shards import read_shard
+    from bcgan.data.shards import read_shard
 
     out = tmp_path / "grid.h5"
     args = ["ising", "--size", "8", "--t-range", "0.5", "4", "--t-grid", "4", "--count", "10", "--first-index", "3",

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from bcgan.ccgan import vicinity_parameters, vicinity_radius
 from bcgan.errors import UserError
-from bcgan.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss, vicinal_weights
+from bcgan.nets.ccgan import vicinity_parameters, vicinity_radius
+from bcgan.nets.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss, vicinal_weights
 
 
 def test_hinge_d_loss_by_hand():

@@ -7,10 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
+from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.ising import TC
-from bcgan.metrics import diversity, nearest_sets, pairwise_disagreement, psd_distance, temperature_errors
-from bcgan.response import ResponseModel
+from bcgan.psd.metrics import diversity, nearest_sets, pairwise_disagreement, psd_distance, temperature_errors
+from bcgan.psd.response import ResponseModel
 
 
 def _model(sd=(0.2, 0.5)):

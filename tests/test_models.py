@@ -4,10 +4,10 @@
 import pytest
 import torch
 
-from bcgan.ccgan import build_regressor, build_y2h
 from bcgan.cli.params import PAPER_TABLE1, parameter_table, preset_sizes
 from bcgan.errors import UserError
-from bcgan.models import VARIANTS, build_discriminator, build_generator, count_parameters
+from bcgan.nets.ccgan import build_regressor, build_y2h
+from bcgan.nets.models import VARIANTS, build_discriminator, build_generator, count_parameters
 
 T_RANGE = (0.05, 4.5)
 torch.set_num_threads(1)
@@ -230,6 +230,6 @@ def test_study_arm_label_domains():
     e = G.embed(t)
     assert not torch.equal(e[0], e[1])  # a float32 step moves the control's input
     with pytest.raises(UserError, match="projection D only"):
-        from bcgan.models import Discriminator, VariantSpec
+        from bcgan.nets.models import Discriminator, VariantSpec
 
         Discriminator(VariantSpec("scalar-plane", "bits", encoding="float"), 16, 8, T_RANGE)

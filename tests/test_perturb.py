@@ -6,11 +6,17 @@ import numpy as np
 import pytest
 import torch
 
+from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.ising import TC
-from bcgan.models import build_generator
-from bcgan.perturb import (binarise, noise_from_seeds, noise_seeds, perturbation_sweep, read_perturbation,
-                           write_perturbation)
+from bcgan.evaluation.perturb import (
+    binarise,
+    noise_from_seeds,
+    noise_seeds,
+    perturbation_sweep,
+    read_perturbation,
+    write_perturbation,
+)
+from bcgan.nets.models import build_generator
 
 T_RANGE = (0.05, 2 * TC)
 

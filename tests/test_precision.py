@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from bcgan.errors import UserError
-from bcgan.precision import memory_format, resolve_precision
+from bcgan.nets.precision import memory_format, resolve_precision
 
 AVX2_ONLY = {"avx2": True, "avx512_f": False, "avx512_bf16": False, "amx_bf16": False}
 ZEN4 = {"avx2": True, "avx512_f": True, "avx512_bf16": True, "amx_bf16": False}
@@ -27,7 +27,7 @@ def test_auto_on_cpu_follows_native_bf16(caps, expected):
 
 
 def test_a_onednn_isa_cap_below_bf16_means_fp32():
-    from bcgan.precision import cpu_bf16_flags
+    from bcgan.nets.precision import cpu_bf16_flags
 
     assert cpu_bf16_flags(ZEN4, {"ONEDNN_MAX_CPU_ISA": "AVX2"}) == []
     assert cpu_bf16_flags(ZEN4, {"ONEDNN_MAX_CPU_ISA": "avx512_core_bf16"}) == ["avx512_bf16"]
@@ -55,8 +55,9 @@ def test_auto_keeps_the_precision_of_a_checkpoint_it_resumes_and_only_then(tmp_p
     from conftest import labelled_images
 
     import bcgan.cli.train as cli
-    import bcgan.precision as prec
-    from bcgan.train import TrainConfig, data_fingerprint, train_gan
+    import bcgan.nets.precision as prec
+    from bcgan.training.loop import TrainConfig, train_gan
+    from bcgan.training.resume import data_fingerprint
 
     images, t = labelled_images(16, 16, (0.05, 4.5), 0)
     cfg = TrainConfig(variant="bcgan", g_channels=8, d_channels=8, z_dim=8, t_range=(0.05, 4.5), epochs=1,
@@ -81,7 +82,8 @@ def test_a_checkpoint_of_the_two_pass_d_step_is_not_resumed(tmp_path):
     version recorded) is stale, so old and new training are never mixed."""
     from conftest import labelled_images
 
-    from bcgan.train import TrainConfig, data_fingerprint, load_checkpoint, train_gan
+    from bcgan.training.loop import TrainConfig, train_gan
+    from bcgan.training.resume import data_fingerprint, load_checkpoint
 
     images, t = labelled_images(16, 16, (0.05, 4.5), 0)
     cfg = TrainConfig(variant="bcgan", g_channels=8, d_channels=8, z_dim=8, t_range=(0.05, 4.5), epochs=1,

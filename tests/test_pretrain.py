@@ -8,8 +8,9 @@ import torch
 from conftest import labelled_images
 
 from bcgan.cli import main
-from bcgan.models import build_generator
-from bcgan.pretrain import (
+from bcgan.data.shards import write_shard
+from bcgan.nets.models import build_generator
+from bcgan.training.pretrain import (
     load_regressor,
     load_y2h,
     normalise_labels,
@@ -17,7 +18,6 @@ from bcgan.pretrain import (
     train_regressor,
     train_y2h,
 )
-from bcgan.shards import write_shard
 
 L, N, T_RANGE = 16, 64, (0.05, 4.5)
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -29,7 +29,7 @@ def data(seed=0):
 
 def test_normalise_labels_matches_ccgan_generator():
     t = np.array([0.05, 1.0, 2.269, 4.5, 9.0], np.float32)
-    G = build_generator("ccgan", L, 8, 16, T_RANGE, y2h=__import__("bcgan.ccgan").ccgan.build_y2h(16))
+    G = build_generator("ccgan", L, 8, 16, T_RANGE, y2h=__import__("bcgan.nets.ccgan").nets.ccgan.build_y2h(16))
     assert np.array_equal(normalise_labels(t, T_RANGE), G.labels(torch.from_numpy(t)).numpy())
     assert normalise_labels(t, T_RANGE)[[0, 3, 4]].tolist() == [0.0, 1.0, 1.0]
 
@@ -84,7 +84,7 @@ def test_cli_chain_regressor_y2h_ccgan(tmp_path, capsys):
     assert main([*gan, "--t-range", "0.05", "5.0"]) == 2
     assert "t_range" in capsys.readouterr().err
     assert main([*gan, "--t-range", "0.05", "4.5"]) == 0
-    from bcgan.checkpoints import load_generator
+    from bcgan.training.checkpoints import load_generator
 
     G, _ = load_generator(out / "generator.pt")
     assert torch.equal(G.embedding.y2h.main[0].weight, y2h.main[0].weight)  # frozen y2h untouched by training

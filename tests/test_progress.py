@@ -7,13 +7,20 @@ import pytest
 import torch
 from conftest import labelled_images
 
-import bcgan.train as tr
-from bcgan.metrics import energy_per_spin, magnetisation
-from bcgan.models import build_generator
-from bcgan.progress import COLUMNS, evaluate, make_eval_set, read_progress_csv, real_reference, write_progress_csv
-from bcgan.psd import psd_fit
-from bcgan.response import fit_response
-from bcgan.train import TrainConfig, train_gan
+import bcgan.training.loop as tr
+from bcgan.nets.models import build_generator
+from bcgan.psd.metrics import energy_per_spin, magnetisation
+from bcgan.psd.response import fit_response
+from bcgan.psd.spectrum import psd_fit
+from bcgan.training.loop import TrainConfig, train_gan
+from bcgan.training.progress import (
+    COLUMNS,
+    evaluate,
+    make_eval_set,
+    read_progress_csv,
+    real_reference,
+    write_progress_csv,
+)
 
 L, N, T_RANGE = 16, 48, (0.05, 4.5)
 pytestmark = pytest.mark.usefixtures("torch_one_thread")

@@ -1,4 +1,4 @@
-"""bcgan.psd against independent truths: known spectra, a plain per-image computation, symmetries."""
+"""bcgan.psd.spectrum against independent truths: known spectra, a plain per-image computation, symmetries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bcgan.errors import UserError
-from bcgan.psd import fit_loglog, psd_fit, radial_psd
+from bcgan.psd.spectrum import fit_loglog, psd_fit, radial_psd
 
 REF = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "psd_ref.py"
 

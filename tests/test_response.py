@@ -1,4 +1,4 @@
-"""bcgan.response: recovers a known curve exactly, and temperatures of real Ising images within the spread."""
+"""bcgan.psd.response: recovers a known curve exactly, and temperatures of real Ising images within the spread."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from bcgan.errors import UserError
-from bcgan.response import (accuracy_table, estimate_temperature, fit_response, load_response, region_of,
-                            save_response)
+from bcgan.psd.response import (
+    accuracy_table,
+    estimate_temperature,
+    fit_response,
+    load_response,
+    region_of,
+    save_response,
+)
 
 TC = 2.0 / np.log(1.0 + np.sqrt(2.0))
 
@@ -87,8 +93,8 @@ def test_bad_inputs():
 
 def test_real_ising_images_recover_temperature():
     """Fit on simulated L=16 training images, test on fresh images at known temperatures."""
-    ising = pytest.importorskip("bcgan.ising")
-    from bcgan.psd import psd_fit
+    ising = pytest.importorskip("bcgan.data.ising")
+    from bcgan.psd.spectrum import psd_fit
 
     L = 16
     t_train = ising.dataset_temperatures(0.05, 2 * TC, 11, 0, 800)

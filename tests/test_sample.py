@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from bcgan.checkpoints import save_generator
 from bcgan.cli import main
+from bcgan.data.shards import read_shard
 from bcgan.errors import UserError
-from bcgan.models import build_generator
-from bcgan.sample import generate, noise_seeds, noise_vectors, temperature_grid
-from bcgan.shards import read_shard
+from bcgan.nets.models import build_generator
+from bcgan.nets.sampling import generate, noise_seeds, noise_vectors, temperature_grid
+from bcgan.training.checkpoints import save_generator
 
 T_RANGE = (0.05, 4.5)
 

@@ -6,8 +6,8 @@ import h5py
 import numpy as np
 import pytest
 
-from bcgan import ising, shards
 from bcgan.cli import main
+from bcgan.data import ising, shards
 from bcgan.errors import UserError
 
 

@@ -107,6 +107,15 @@ def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, smoke_run, tmp
     states = slurm_states(cluster)
     assert {i: states.get(i) for i in ids} == {i: "COMPLETED" for i in ids}
     assert set(job_logs(workdir)) == set(ids), "a SLURM job without a log, or a log without a job"
+    # the short jobs went in the profile's groups: one SLURM job per variant's sampling and PSD, one
+    # for every table, figure and probe
+    kinds = [log.relative_to(workdir / ".snakemake" / "slurm_logs").parts[0] for log in job_logs(workdir).values()]
+    from bcgan.config import resolve
+
+    variants = resolve({"preset": "smoke"})["models"]["variants"]
+    assert kinds.count("group_variant_psd_samples_sample") == len(variants), kinds
+    assert sum(k.startswith("group_summary_") for k in kinds) == 1, kinds
+    print(f"smoke preset under SLURM: {len(ids)} SLURM jobs", file=sys.stderr)
 
     # every science output was produced by a COMPLETED SLURM job
     produced = outputs_by_slurm_job(cluster, workdir)

@@ -11,7 +11,7 @@ from conftest import snakemake
 
 from bcgan.config import resolve
 from bcgan.errors import UserError
-from bcgan.study import METRICS, grid_points, label_set_dir, read_cells, summarise
+from bcgan.study.cells import METRICS, grid_points, label_set_dir, read_cells, summarise
 
 
 def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_path):

@@ -77,9 +77,9 @@ def test_table1_variant_without_training_benchmark(tmp_path):
 
 def _synthetic(tmp_path):
     """Real-like shards whose up-spin density falls with T, a response model fitted to them, two sample sets."""
-    from bcgan.psd import psd_fit
-    from bcgan.response import fit_response, save_response
-    from bcgan.shards import write_samples, write_shard
+    from bcgan.data.shards import write_samples, write_shard
+    from bcgan.psd.response import fit_response, save_response
+    from bcgan.psd.spectrum import psd_fit
 
     rng = np.random.default_rng(0)
     n, L = 240, 16

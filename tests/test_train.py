@@ -9,13 +9,13 @@ import pytest
 import torch
 from conftest import labelled_images
 
-import bcgan.train as tr
-from bcgan.ccgan import build_y2h
+import bcgan.training.loop as tr
 from bcgan.cli import main
+from bcgan.data.shards import write_shard
 from bcgan.errors import UserError
-from bcgan.models import build_discriminator, build_generator
-from bcgan.shards import write_shard
-from bcgan.train import TrainConfig, read_losses_csv, train_gan, write_losses_csv
+from bcgan.nets.ccgan import build_y2h
+from bcgan.nets.models import build_discriminator, build_generator
+from bcgan.training.loop import TrainConfig, read_losses_csv, train_gan, write_losses_csv
 
 L, N, T_RANGE = 16, 32, (0.05, 4.5)
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -156,7 +156,7 @@ def test_cli_trains_and_writes_outputs(tmp_path, capsys):
             "--checkpoint", str(out / "checkpoint.pt")]
     assert main(args) == 0
     assert "images_per_s=" in capsys.readouterr().out
-    from bcgan.checkpoints import load_generator
+    from bcgan.training.checkpoints import load_generator
 
     G, payload = load_generator(out / "generator.pt")
     assert payload["metadata"]["epochs"] == 1 and payload["metadata"]["iterations"] == N // 8

@@ -46,7 +46,7 @@ def test_smoke_dag_builds_every_target(smoke_run):
     for name in names:
         assert (results / name).stat().st_size > 0, name
     # the weight average is its own generator, loadable like G
-    from bcgan.checkpoints import load_generator
+    from bcgan.training.checkpoints import load_generator
 
     G, _ = load_generator(results / "models/bcgan/generator.pt")
     A, payload = load_generator(results / "models/bcgan/generator_ema.pt")

@@ -39,8 +39,9 @@ def run_profile(cluster: LocalSlurm, workdir: Path, *args: str, timeout: float =
                 check: bool = True) -> subprocess.CompletedProcess:
     """`snakemake --profile workflow/profiles/slurm ...` in workdir, against `cluster`."""
     env = cluster.env(dict(os.environ, PYTHONHASHSEED="0"))
+    # the node's cores bound every job, group jobs included (the profile's `cores:` is for real nodes)
     cmd = [sys.executable, "-m", "snakemake", "--profile", str(PROFILE), *TEST_CLUSTER_ARGS,
-           "--max-threads", str(cluster.cpus), *args]
+           "--cores", str(cluster.cpus), *args]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
     proc.elapsed = time.monotonic() - t0

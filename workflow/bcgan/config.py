@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.ising import TC
 
 PRESETS_FILE = Path(__file__).with_name("presets.yaml")
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"

@@ -1,4 +1,5 @@
-"""Atomic file output: a result appears complete under its final name or not at all."""
+"""File input and output: a result appears complete under its final name or not at all, and an input
+that is missing or unreadable is a one-line UserError naming the file."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+from bcgan.errors import UserError
 
 
 @contextlib.contextmanager
@@ -48,11 +51,26 @@ def read_json(path: str | os.PathLike, what: str):
     """The JSON document at ``path``; missing or unreadable -> UserError naming ``what`` and the file."""
     import json
 
-    from bcgan.errors import UserError
-
     try:
         return json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise UserError(f"{what} {path}: file not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"{what} {path}: unreadable JSON ({exc.__class__.__name__})") from None
+
+
+def read_csv(path, required=(), what: str = "table"):
+    """pandas DataFrame of a CSV input; missing/unreadable file or missing columns -> UserError naming it."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} {path}: file not found")
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{what} {path}: unreadable CSV ({exc.__class__.__name__})") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise UserError(f"{what} {path} lacks column(s) {', '.join(missing)}")
+    return df

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import yaml
 
+# The Snakefile reads the package of its own checkout, as its jobs do (PYTHONPATH below), whatever
+# bcgan is installed: a checkout of other code never plans with one version and runs another.
+sys.path.insert(0, f"{workflow.basedir}/workflow")
+
 from bcgan.config import resolve
 from bcgan.errors import UserError
-from bcgan.study import label_set_dir
+from bcgan.study.cells import label_set_dir
 
 try:
     CFG = resolve(config)
@@ -110,7 +114,7 @@ def y2h_option(wildcards, input):
 
 
 def progress_options(every=True):
-    """The progress evaluation's settings (bcgan.progress): the sampling grid, images per T, interval."""
+    """The progress evaluation's settings (bcgan.training.progress): the sampling grid, images per T, interval."""
     train = CFG["train"]
     options = (f"--eval-temperatures {CFG['sample']['n_temperatures']}"
                f" --eval-per-temperature {train['eval_per_temperature']}")
@@ -168,7 +172,7 @@ TRAIN_COMMAND = (
 )
 
 
-# --- study (bcgan.study) ---------------------------------------------------------------------------
+# --- study (bcgan.study.cells) ---------------------------------------------------------------------------
 STUDY = CFG["study"]
 STUDY_DIR = f"{RESULTS}/study"
 

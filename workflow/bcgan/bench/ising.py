@@ -36,7 +36,7 @@ def _run_c(binary: Path, L: int, T: float, images: int, seed: int) -> tuple[floa
 
 
 def _time_ours(seeds, temps, L: int, threads: int) -> tuple[float, np.ndarray]:
-    from bcgan.ising import simulate_streams
+    from bcgan.data.ising import simulate_streams
 
     t0 = time.perf_counter()
     res = simulate_streams(seeds, temps, L, threads=threads)
@@ -46,7 +46,7 @@ def _time_ours(seeds, temps, L: int, threads: int) -> tuple[float, np.ndarray]:
 def run(args) -> int:
     import numba
 
-    from bcgan.ising import simulate_streams
+    from bcgan.data.ising import simulate_streams
 
     L, T, n, seed = args.size, float(args.temperature), args.images, args.seed
     steps = L**3

@@ -1,9 +1,9 @@
 """G+D training-step throughput per variant: fp32 beside the fast path, measured side by side.
 
-Why side by side: the fast path (bf16 autocast + channels-last, ``bcgan.precision``) gives up
+Why side by side: the fast path (bf16 autocast + channels-last, ``bcgan.nets.precision``) gives up
 bit-reproducibility, so it must be seen to pay on the machine at hand; two numbers from one process
 and their ratio mean something on a shared machine where a lone number does not. The step is the
-training loop's own (``bcgan.train.d_step`` / ``g_step``: one hinge D step on G's detached fakes,
+training loop's own (``bcgan.training.loop.d_step`` / ``g_step``: one hinge D step on G's detached fakes,
 one hinge G step), on random ±1 images and labels, so the data pipeline is not in the number.
 
 Prints ONE line of key=value pairs. For each preset and variant, key ``<preset>_<variant>_L<L>``:
@@ -13,7 +13,7 @@ rate, G+D steps only), and on CUDA ``<key>_mb_fp32`` / ``<key>_mb_bf16``, the pe
 The precisions are measured in alternation ``--repeats`` times and the best rate of each is kept.
 
 For each preset, ``<preset>_path`` is the precision its training would run in here (its
-``train.precision``, ``auto`` resolved by ``bcgan.precision``; the reason goes to stderr), and
+``train.precision``, ``auto`` resolved by ``bcgan.nets.precision``; the reason goes to stderr), and
 ``<preset>_h_wall`` the projected wall time of all the measured variants' trainings on that path,
 run ``--cores // train.threads`` at a time as ``snakemake -c CORES`` does (it assumes jobs side by
 side keep the rate of one alone, so it is a lower bound on a machine whose cores share memory
@@ -28,8 +28,8 @@ import time
 import torch
 
 from bcgan.errors import UserError
-from bcgan.models import VARIANTS, build_discriminator, build_generator
-from bcgan.precision import PRECISIONS, check_precision, memory_format, resolve_precision, set_cpu_threads
+from bcgan.nets.models import VARIANTS, build_discriminator, build_generator
+from bcgan.nets.precision import PRECISIONS, check_precision, memory_format, resolve_precision, set_cpu_threads
 
 T_RANGE = (0.05, 4.54)
 
@@ -51,7 +51,7 @@ def add_arguments(parser) -> None:
 
 def cpu_description() -> str:
     """``cpu=<name> capability=<torch's> native_bf16=<flags or none>``: every timing names its CPU."""
-    from bcgan.precision import cpu_bf16_flags, cpu_capabilities
+    from bcgan.nets.precision import cpu_bf16_flags, cpu_capabilities
 
     name = str(cpu_capabilities().get("cpu_name", "unknown")).strip().replace(" ", "_") or "unknown"
     flags = ",".join(cpu_bf16_flags()) or "none"
@@ -61,8 +61,8 @@ def cpu_description() -> str:
 def build_step(variant: str, image_size: int, g_channels: int, d_channels: int, z_dim: int, batch: int,
                device: torch.device, precision: str, seed: int = 0):
     """A function doing one training step (D then G) of a fresh model pair on fixed random data."""
-    from bcgan.ccgan import build_y2h
-    from bcgan.train import d_step, g_step
+    from bcgan.nets.ccgan import build_y2h
+    from bcgan.training.loop import d_step, g_step
 
     torch.manual_seed(seed)
     y2h = build_y2h() if variant == "ccgan" else None

@@ -1,4 +1,4 @@
-"""PSD slope/intercept throughput (images/s) of bcgan.psd beside shared/bench/psd_ref.py, same process.
+"""PSD slope/intercept throughput (images/s) of bcgan.psd.spectrum beside shared/bench/psd_ref.py, same process.
 
 Prints one line of key=value pairs: ours at 1 thread and at --threads, the reference per_image()
 and batched(), the speed-up over the faster reference, and max |slope difference| to per_image().
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.psd import _default_workers, psd_fit
+from bcgan.psd.spectrum import _default_workers, psd_fit
 
 # workflow/bcgan/bench/psd.py -> repo root is parents[3]; the shared folder sits beside the repo.
 DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "bench"

@@ -15,14 +15,14 @@ log = logging.getLogger(__name__)
 
 
 def _threads(n):
-    from bcgan.precision import set_cpu_threads
+    from bcgan.nets.precision import set_cpu_threads
 
     set_cpu_threads(int(n) if n else None)
 
 
 def _activity(args) -> int:
-    from bcgan.activity import probe_generator, write_activity
-    from bcgan.checkpoints import load_generator
+    from bcgan.evaluation.activity import probe_generator, write_activity
+    from bcgan.training.checkpoints import load_generator
 
     _threads(args.threads)
     G, payload = load_generator(args.generator)
@@ -35,9 +35,9 @@ def _activity(args) -> int:
 
 
 def _perturb(args) -> int:
-    from bcgan.checkpoints import load_generator
-    from bcgan.ising import TC
-    from bcgan.perturb import noise_seeds, perturbation_sweep, write_perturbation
+    from bcgan.data.ising import TC
+    from bcgan.evaluation.perturb import noise_seeds, perturbation_sweep, write_perturbation
+    from bcgan.training.checkpoints import load_generator
 
     _threads(args.threads)
     G, _ = load_generator(args.generator)
@@ -54,7 +54,7 @@ def add_parser(subparsers) -> None:
     sub = parser.add_subparsers(dest="analyse_command", metavar="SUBCOMMAND", required=True)
 
     p = sub.add_parser("activity", help="probe G.embed over its working range; dead-neuron summary")
-    p.add_argument("--generator", type=Path, required=True, help="generator.pt (bcgan.checkpoints format)")
+    p.add_argument("--generator", type=Path, required=True, help="generator.pt (bcgan.training.checkpoints format)")
     p.add_argument("--points", type=int, required=True,
                    help="inputs over a continuous working range (a CGAN is probed at every class id)")
     p.add_argument("--dead-range", type=float, required=True,

@@ -23,14 +23,14 @@ def add_parser(subparsers) -> None:
 
 
 def run_manifest(args) -> int:
-    from bcgan.dataset import write_manifest
+    from bcgan.data.dataset import write_manifest
 
     write_manifest(args.shards, args.out, args.bins)
     return 0
 
 
 def run_magnetization(args) -> int:
-    from bcgan.dataset import magnetization_table
+    from bcgan.data.dataset import magnetization_table
 
     table = magnetization_table(args.shards, args.bins)
     with atomic_path(args.out) as tmp:

@@ -3,7 +3,7 @@
   bcgan explorer --samples samples/V.h5 ... --psd psd/samples_V.csv ... --heldout data/heldout.h5
                  --response psd/response.json --out explorer.html [--shown 8] [--title TEXT]
 
-Open the page in any browser (no server, no network); see bcgan.explorer.
+Open the page in any browser (no server, no network); see bcgan.evaluation.explorer.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ def add_parser(subparsers) -> None:
 
 def _variant(samples_path, psd_path, grid, shown):
     """A variant's row from its sample file and PSD table (which must describe the same images)."""
-    from bcgan.explorer import variant_row
-    from bcgan.shards import read_shard
-    from bcgan.tables import label, read_csv
+    from bcgan.data.shards import read_shard
+    from bcgan.evaluation.explorer import variant_row
+    from bcgan.io import read_csv
+    from bcgan.nets.names import label
 
     s = read_shard(samples_path)
     if s["attrs"].get("kind") != "samples":
@@ -53,12 +54,12 @@ def _variant(samples_path, psd_path, grid, shown):
 
 
 def run(args) -> int:
-    from bcgan.explorer import build_page, real_row
+    from bcgan.data.shards import read_images
+    from bcgan.evaluation.explorer import build_page, real_row
     from bcgan.io import atomic_path
-    from bcgan.metrics import nearest_sets
-    from bcgan.realism import d2_of
-    from bcgan.response import load_response
-    from bcgan.shards import read_images
+    from bcgan.psd.metrics import nearest_sets
+    from bcgan.psd.realism import d2_of
+    from bcgan.psd.response import load_response
 
     if len(args.samples) != len(args.psd):
         raise UserError(f"{len(args.samples)} --samples files but {len(args.psd)} --psd tables: give one per variant")

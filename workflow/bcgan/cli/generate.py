@@ -6,7 +6,7 @@
 Writes DIR/images/T<T>_<i>.png (one L x L PNG per image, 0/255 as in the dataset), DIR/contact_sheet.png,
 DIR/samples.h5 (our "samples" format: evaluate it with `bcgan psd table`) and, with --response,
 DIR/estimates.csv (each image's estimated temperature T_est, its distance d2 to real images and
-whether it is unlike real images). Same seed, same images (noise convention of bcgan.sample).
+whether it is unlike real images). Same seed, same images (noise convention of bcgan.nets.sampling).
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ def add_parser(subparsers) -> None:
 
 
 def _estimates(args, images, temperature, noise_seed, names):
-    """DataFrame of T_est, d2 and unlike_real per image (bcgan.realism), and the threshold used."""
+    """DataFrame of T_est, d2 and unlike_real per image (bcgan.psd.realism), and the threshold used."""
     import pandas as pd
 
-    from bcgan.realism import d2_of, gaussian_threshold, heldout_threshold
-    from bcgan.response import load_response
-    from bcgan.shards import read_images
+    from bcgan.data.shards import read_images
+    from bcgan.psd.realism import d2_of, gaussian_threshold, heldout_threshold
+    from bcgan.psd.response import load_response
 
     model = load_response(args.response)
     L = model.meta.get("L")
@@ -66,12 +66,12 @@ def run(args) -> int:
     import numpy as np
     import torch
 
-    from bcgan.checkpoints import load_generator
     from bcgan.cli.sample import _device
-    from bcgan.generate import contact_sheet, plan, range_warnings, write_pngs
-    from bcgan.precision import set_cpu_threads
-    from bcgan.sample import generate
-    from bcgan.shards import write_samples
+    from bcgan.data.shards import write_samples
+    from bcgan.evaluation.generate import contact_sheet, plan, range_warnings, write_pngs
+    from bcgan.nets.precision import set_cpu_threads
+    from bcgan.nets.sampling import generate
+    from bcgan.training.checkpoints import load_generator
 
     temperature, seeds = plan(args.temperature, args.count, args.seed)
     set_cpu_threads(args.threads)

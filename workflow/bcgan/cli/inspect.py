@@ -12,8 +12,8 @@ def add_parser(subparsers) -> None:
 
 
 def summary(data: dict) -> dict:
-    """Key numbers of a file read by bcgan.shards.read_shard (energy/m recomputed when not stored)."""
-    from bcgan.ising import energy_per_spin, magnetization_per_spin
+    """Key numbers of a file read by bcgan.data.shards.read_shard (energy/m recomputed when not stored)."""
+    from bcgan.data.ising import energy_per_spin, magnetization_per_spin
 
     images, attrs = data["images"], data["attrs"]
     n = images.shape[0]
@@ -32,7 +32,7 @@ def summary(data: dict) -> dict:
 
 
 def run(args) -> int:
-    from bcgan.shards import read_shard
+    from bcgan.data.shards import read_shard
 
     for path in args.files:
         data = read_shard(path)

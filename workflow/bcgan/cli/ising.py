@@ -37,7 +37,7 @@ def add_parser(subparsers) -> None:
 
 def _temperatures(args) -> tuple[np.ndarray, dict]:
     """Per-image float32 temperatures and the attrs that record how they were chosen."""
-    from bcgan.ising import dataset_temperatures, grid_temperatures
+    from bcgan.data.ising import dataset_temperatures, grid_temperatures
 
     if args.count is not None and args.count < 1:
         raise UserError(f"--count must be >= 1, got {args.count}")
@@ -62,8 +62,8 @@ def _temperatures(args) -> tuple[np.ndarray, dict]:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from bcgan import ising
-    from bcgan.shards import write_shard
+    from bcgan.data import ising
+    from bcgan.data.shards import write_shard
 
     if args.size < 4:
         raise UserError(f"--size must be >= 4, got {args.size}")

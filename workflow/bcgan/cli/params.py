@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from bcgan.config import presets, resolve
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
+from bcgan.nets.models import VARIANTS, count_parameters
 from bcgan.tables import format_count
-from bcgan.models import VARIANTS, count_parameters
 
 log = logging.getLogger(__name__)
 

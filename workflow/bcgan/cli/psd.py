@@ -21,7 +21,7 @@ GAUSSIAN_D2_TEXT = "9.21, the 99th percentile of chi-square with 2 dof"
 
 def _read_file(path) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (n,L,L), temperature float32 (n,)) of one training shard or generated-sample file."""
-    from bcgan.shards import read_images
+    from bcgan.data.shards import read_images
 
     return read_images([path])
 
@@ -97,7 +97,7 @@ def _write_csv(df, path) -> None:
 
 
 def _fit_images(images, k_min, k_max, floor, threads):
-    from bcgan.psd import psd_fit
+    from bcgan.psd.spectrum import psd_fit
 
     return psd_fit(images, k_min=k_min, k_max=k_max, floor=floor, workers=threads)
 
@@ -120,10 +120,10 @@ def _check_L(model, images, path) -> None:
 
 
 def _read_user_files(paths):
-    """Like _read_all, but also for images users bring (bcgan.user_images); prints how foreign input was read."""
+    """Like _read_all, but also for images users bring (bcgan.psd.user_images); prints how foreign input was read."""
     import sys
 
-    from bcgan.user_images import read_user_images
+    from bcgan.psd.user_images import read_user_images
 
     ims, ts, names, idx = [], [], [], []
     for p in paths:
@@ -145,8 +145,8 @@ def _read_user_files(paths):
 
 
 def _d2_threshold(model, args) -> tuple[float, str]:
-    """Threshold on d2 above which an image is unlike real ones, and where it comes from (bcgan.realism)."""
-    from bcgan.realism import gaussian_threshold, heldout_threshold
+    """Threshold on d2 above which an image is unlike real ones, and where it comes from (bcgan.psd.realism)."""
+    from bcgan.psd.realism import gaussian_threshold, heldout_threshold
 
     if not args.heldout:
         return gaussian_threshold(args.d2_quantile), f"Gaussian chi-square(2) quantile {args.d2_quantile:g}"
@@ -172,7 +172,7 @@ def _summary(df) -> str:
 def run_table(args) -> int:
     import pandas as pd
 
-    from bcgan.response import estimate_temperature, load_response
+    from bcgan.psd.response import estimate_temperature, load_response
 
     images, t, names, idx = _read_user_files(args.files)
     if args.heldout and args.response is None:
@@ -200,8 +200,8 @@ def run_table(args) -> int:
 
 
 def run_fit(args) -> int:
-    from bcgan.ising import TC
-    from bcgan.response import fit_response, save_response
+    from bcgan.data.ising import TC
+    from bcgan.psd.response import fit_response, save_response
 
     images, t, _, _ = _read_all(args.files)
     fit = _fit_images(images, args.k_min, args.k_max, args.power_floor, args.threads)
@@ -215,7 +215,7 @@ def run_fit(args) -> int:
 
 
 def run_accuracy(args) -> int:
-    from bcgan.response import accuracy_table, estimate_temperature, load_response
+    from bcgan.psd.response import accuracy_table, estimate_temperature, load_response
 
     model = load_response(args.response)
     k_min, k_max, floor = _model_psd_settings(model, args, args.response)

@@ -4,7 +4,7 @@
                --per-temperature M --seed S [--batch 256] [--threads K] [--device cpu] --out samples/V.h5
 
 Writes a "samples" HDF5 file (images uint8 0/255, temperature = conditioning T, noise_seed) with the
-variant and the sampling settings as attributes; see bcgan.sample for the noise convention.
+variant and the sampling settings as attributes; see bcgan.nets.sampling for the noise convention.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("sample", help="images of one generator on a temperature grid, fixed per-image noise")
-    p.add_argument("--generator", type=Path, required=True, help="generator file (bcgan.checkpoints format)")
+    p.add_argument("--generator", type=Path, required=True, help="generator file (bcgan.training.checkpoints format)")
     p.add_argument("--t-range", type=float, nargs=2, required=True, metavar=("TMIN", "TMAX"),
                    help="conditioning temperature grid spans [TMIN, TMAX] (paper: 0 .. 2 Tc)")
     p.add_argument("--n-temperatures", type=int, required=True, help="grid points")
@@ -49,10 +49,10 @@ def _device(name: str):
 def run(args) -> int:
     import torch
 
-    from bcgan.checkpoints import load_generator
-    from bcgan.precision import set_cpu_threads
-    from bcgan.sample import sample_grid
-    from bcgan.shards import write_samples
+    from bcgan.data.shards import write_samples
+    from bcgan.nets.precision import set_cpu_threads
+    from bcgan.nets.sampling import sample_grid
+    from bcgan.training.checkpoints import load_generator
 
     set_cpu_threads(args.threads)
     device = _device(args.device)

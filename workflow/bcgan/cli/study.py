@@ -4,7 +4,7 @@
       --response response.json --eval-temperatures 32 --eval-per-temperature 16 --eval-seed 20240601 --out cell.json
   bcgan study summary CELL.json ... --out-csv summary.csv --out-md summary.md --pdf t_response.pdf --png t_response.png
 
-The cells are trained by the workflow's train command (workflow/rules/study.smk); see bcgan.study.
+The cells are trained by the workflow's train command (workflow/rules/study.smk); see bcgan.study.cells.
 """
 
 from __future__ import annotations
@@ -40,13 +40,13 @@ def add_parser(subparsers) -> None:
 
 
 def run_cell(args) -> int:
-    from bcgan.checkpoints import load_generator
+    from bcgan.data.shards import read_images
     from bcgan.errors import UserError
-    from bcgan.precision import set_cpu_threads
-    from bcgan.progress import make_eval_set
-    from bcgan.response import load_response
-    from bcgan.shards import read_images
-    from bcgan.study import evaluate_cell, grid_points, write_cell
+    from bcgan.nets.precision import set_cpu_threads
+    from bcgan.psd.response import load_response
+    from bcgan.study.cells import evaluate_cell, grid_points, write_cell
+    from bcgan.training.checkpoints import load_generator
+    from bcgan.training.progress import make_eval_set
 
     grid_points(args.labels)
     set_cpu_threads(args.threads)
@@ -68,7 +68,7 @@ def run_cell(args) -> int:
 def run_summary(args) -> int:
     from bcgan.figures import study_response
     from bcgan.figures.style import save_figure
-    from bcgan.study import markdown_frame, notes, read_cells, summarise
+    from bcgan.study.cells import markdown_frame, notes, read_cells, summarise
     from bcgan.tables import write_table
 
     cells = read_cells(args.cells)

@@ -62,18 +62,18 @@ def add_parser(subparsers) -> None:
     p.add_argument("--betas", type=float, nargs=2, default=(0.0, 0.99))
     p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="fp32",
                    help="fp32 (bit-reproducible on CPU), bf16 autocast (faster where the hardware has bf16), "
-                        "or auto: bf16 on CUDA and on CPUs with native bf16, else fp32 (bcgan.precision)")
+                        "or auto: bf16 on CUDA and on CPUs with native bf16, else fp32 (bcgan.nets.precision)")
     p.add_argument("--response", type=Path, default=None, help="PSD response model: evaluate G while training")
     p.add_argument("--progress", type=Path, default=None, help="output progress.csv (needs --response)")
     p.add_argument("--progress-ema", type=Path, default=None,
                    help="output progress.csv of the moving average of G's weights (needs --progress)")
-    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of that moving average (bcgan.ema)")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of that moving average (bcgan.training.ema)")
     p.add_argument("--eval-every", type=int, default=0, help="iterations between evaluations (0 = at the end only)")
     p.add_argument("--eval-temperatures", type=int, default=16, help="conditioning temperatures of the evaluation")
     p.add_argument("--eval-per-temperature", type=int, default=32, help="images per evaluation temperature")
     p.add_argument("--generator", type=Path, required=True, help="output generator.pt")
     p.add_argument("--generator-ema", type=Path, default=None,
-                   help="output generator.pt holding the moving average of G's weights (bcgan.ema)")
+                   help="output generator.pt holding the moving average of G's weights (bcgan.training.ema)")
     p.add_argument("--losses", type=Path, required=True, help="output per-iteration losses CSV")
     p.add_argument("--loss-curve", type=Path, required=True, help="output loss-curve PNG")
     p.add_argument("--checkpoint", type=Path, required=True, help="resume checkpoint (kept after the run)")
@@ -113,8 +113,8 @@ def add_parser(subparsers) -> None:
 
 
 def _setup(args):
-    from bcgan.precision import set_cpu_threads
-    from bcgan.train import resolve_device
+    from bcgan.nets.precision import set_cpu_threads
+    from bcgan.training.loop import resolve_device
 
     set_cpu_threads(args.threads)
     return resolve_device(args.device)
@@ -124,8 +124,8 @@ def _precision(requested: str, device, checkpoint, cfg, fingerprint: str) -> tup
     """(precision, why): ``auto`` decides by hardware, except that a run that will resume from
     ``checkpoint`` keeps the precision it started in (a CPU run continued on a GPU stays fp32 if it
     began so); a checkpoint that will not be resumed (other settings or data) changes nothing."""
-    from bcgan.precision import resolve_precision
-    from bcgan.train import resumable_precision
+    from bcgan.nets.precision import resolve_precision
+    from bcgan.training.resume import resumable_precision
 
     precision, why = resolve_precision(requested, device)
     started = resumable_precision(checkpoint, cfg, fingerprint) if requested == "auto" else None
@@ -135,16 +135,17 @@ def _precision(requested: str, device, checkpoint, cfg, fingerprint: str) -> tup
 
 
 def _data(files):
-    from bcgan.shards import read_images
+    from bcgan.data.shards import read_images
 
     return read_images(files)
 
 
 def run_gan(args) -> int:
-    from bcgan.checkpoints import save_generator
     from bcgan.figures.losses import save_loss_curve
-    from bcgan.models import variant_spec
-    from bcgan.train import TrainConfig, data_fingerprint, train_gan, write_losses_csv
+    from bcgan.nets.models import variant_spec
+    from bcgan.training.checkpoints import save_generator
+    from bcgan.training.loop import TrainConfig, train_gan, write_losses_csv
+    from bcgan.training.resume import data_fingerprint
 
     device = _setup(args)
     t_range = _t_range(args.t_range)
@@ -153,7 +154,7 @@ def run_gan(args) -> int:
     if spec.kind == "ccgan":
         if args.y2h is None:
             raise UserError(f"variant {args.variant} needs --y2h (the pretrained y2h.pt)")
-        from bcgan.pretrain import load_y2h
+        from bcgan.training.pretrain import load_y2h
 
         y2h, payload = load_y2h(args.y2h)
         if [round(v, 6) for v in payload["t_range"]] != [round(v, 6) for v in t_range]:
@@ -174,8 +175,8 @@ def run_gan(args) -> int:
     cfg = TrainConfig(**settings, precision=precision)
     eval_set = None
     if args.response is not None:
-        from bcgan.progress import make_eval_set
-        from bcgan.response import load_response
+        from bcgan.psd.response import load_response
+        from bcgan.training.progress import make_eval_set
 
         eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
                                  per_temperature=args.eval_per_temperature, seed=args.seed)
@@ -192,7 +193,7 @@ def run_gan(args) -> int:
         save_generator(args.generator_ema, res.G_ema.cpu(), **about, weights="ema", ema_decay=args.ema_decay)
     write_losses_csv(args.losses, res.rows)
     if args.progress is not None:
-        from bcgan.progress import write_progress_csv
+        from bcgan.training.progress import write_progress_csv
 
         write_progress_csv(args.progress, res.progress)
         if args.progress_ema is not None:
@@ -206,7 +207,7 @@ def run_gan(args) -> int:
 
 
 def run_regressor(args) -> int:
-    from bcgan.pretrain import save_regressor, train_regressor
+    from bcgan.training.pretrain import save_regressor, train_regressor
 
     device = _setup(args)
     t_range = _t_range(args.t_range)
@@ -222,7 +223,7 @@ def run_regressor(args) -> int:
 
 
 def run_y2h(args) -> int:
-    from bcgan.pretrain import load_regressor, normalise_labels, save_y2h, train_y2h
+    from bcgan.training.pretrain import load_regressor, normalise_labels, save_y2h, train_y2h
 
     device = _setup(args)
     regressor, payload = load_regressor(args.regressor)

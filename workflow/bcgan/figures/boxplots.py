@@ -12,14 +12,11 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from bcgan.activity import Activity, dead_mask
 from bcgan.errors import UserError
+from bcgan.evaluation.activity import Activity, dead_mask
 from bcgan.figures.style import plt
+from bcgan.nets.names import ORDER, title, variant_rank
 
-TITLES = {"ccgan": "CcGAN", "cgan64": "CGAN, 64 classes", "cgan256": "CGAN, 256 classes",
-          "cgan1024": "CGAN, 1024 classes", "bcgan": "BcGAN", "bcgan-proj": "BcGAN, projection D",
-          "bcgan16": "BcGAN (float16)"}
-ORDER = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan", "bcgan-proj", "bcgan16"]
 ALIVE, DEAD = "tab:blue", "tab:red"
 
 
@@ -77,15 +74,10 @@ def draw_boxes(ax, outputs: np.ndarray, neurons: np.ndarray, *, truncated: bool,
 
 
 def panel_title(act: Activity, dead: np.ndarray, shown: int) -> str:
-    name = TITLES.get(act.variant, act.variant)
+    name = title(act.variant)
     lo, hi = act.working_range
     rng = f"classes {int(lo)}..{int(hi)}" if act.discrete else f"input [{lo:.3g}, {hi:.3g}]"
     return f"{name}: {rng}\ndead {int(dead.sum())}/{dead.size} ({100 * dead.mean():.0f} %), {shown} shown"
-
-
-def variant_rank(variant: str, order=ORDER) -> int:
-    """Position of a variant in the paper's order (figures, tables); unknown variants come last."""
-    return order.index(variant) if variant in order else len(order)
 
 
 def sort_activities(acts: list[Activity], order=ORDER) -> list[Activity]:
@@ -144,7 +136,7 @@ def add_common_arguments(parser) -> None:
 
 
 def read_all(paths, required: tuple[str, ...] = ()) -> list[Activity]:
-    from bcgan.activity import read_activity
+    from bcgan.evaluation.activity import read_activity
 
     acts = [read_activity(p) for p in paths]
     have = {a.variant for a in acts}

@@ -17,13 +17,13 @@ import numpy as np
 from bcgan.errors import UserError
 from bcgan.figures.fig2_response import I_LABEL, S_LABEL, T_LABEL
 from bcgan.figures.style import plt
-from bcgan.tables import label
+from bcgan.nets.names import label
 
 
 def load_panel(samples_path, psd_path) -> dict:
     """One column's data: a samples HDF5 and its ``bcgan psd table --response`` CSV (rows in file order)."""
-    from bcgan.tables import read_csv
-    from bcgan.shards import read_shard
+    from bcgan.data.shards import read_shard
+    from bcgan.io import read_csv
 
     s = read_shard(samples_path)
     if s["attrs"].get("kind") != "samples":
@@ -116,7 +116,7 @@ def draw(panels: list[dict], model, *, tc: float, strip_temperatures=(0.5, 1.5, 
 def run_comparison(args, variants: tuple[str, ...]) -> int:
     """Shared CLI body: check the files are the expected variants, draw, save PDF + PNG."""
     from bcgan.figures.style import save_figure
-    from bcgan.response import load_response
+    from bcgan.psd.response import load_response
 
     if len(args.samples) != len(variants) or len(args.psd) != len(variants):
         raise UserError(f"give {len(variants)} --samples and --psd files, for {', '.join(variants)} in this order")
@@ -127,7 +127,7 @@ def run_comparison(args, variants: tuple[str, ...]) -> int:
     model = load_response(args.response)
     tc = model.meta.get("tc")
     if tc is None:
-        from bcgan.ising import TC as tc
+        from bcgan.data.ising import TC as tc
     fig = draw(panels, model, tc=tc, strip_temperatures=args.temperatures, strip_rows=args.strip_rows)
     save_figure(fig, args.pdf, args.png)
     return 0

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.figures.boxplots import TITLES, variant_rank
+from bcgan.evaluation.perturb import read_perturbation
 from bcgan.figures.style import plt, save_figure
-from bcgan.perturb import read_perturbation
+from bcgan.nets.names import title, variant_rank
 
 MARKERS = {"ccgan": "s", "cgan64": "v", "cgan256": "^", "cgan1024": "D", "bcgan": "o", "bcgan-proj": "X", "bcgan16": "P"}
 
@@ -32,7 +32,7 @@ def draw(perturbations):
         order = np.argsort(p.epsilon[pos])
         eps = p.epsilon[pos][order]
         zero = ~pos
-        label = TITLES.get(p.variant, p.variant)
+        label = title(p.variant)
         if zero.any():
             label += f" (ε=0: max Δ {p.mean_abs_delta[:, zero].max():.2g})"
         for ax, stat in ((ax1, p.changed_fraction), (ax2, p.mean_abs_delta)):

@@ -113,7 +113,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    from bcgan.response import load_response
+    from bcgan.psd.response import load_response
 
     model = load_response(args.response)
     try:
@@ -125,7 +125,7 @@ def run(args) -> int:
         raise UserError(f"PSD table {args.table} lacks column(s) {sorted(missing)}")
     tc = model.meta.get("tc")
     if tc is None:
-        from bcgan.ising import TC as tc
+        from bcgan.data.ising import TC as tc
     fig = draw(df["slope"], df["intercept"], df["temperature"], model, tc=tc, max_points=args.max_points)
     save_figure(fig, args.pdf, args.png)
     return 0

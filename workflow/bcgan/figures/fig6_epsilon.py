@@ -5,15 +5,15 @@ Original in gray; changed pixels in blue (spin - -> +) and red (+ -> -). First n
 
 from __future__ import annotations
 
+from bcgan.evaluation.perturb import read_perturbation
 from bcgan.figures import epsilon_overlay
-from bcgan.figures.boxplots import TITLES
 from bcgan.figures.style import save_figure
-from bcgan.perturb import read_perturbation
+from bcgan.nets.names import title
 
 
 def draw(perturbation):
     return epsilon_overlay.draw_grid(perturbation, [0], panel=1.6,
-                                     title=f"{TITLES.get(perturbation.variant, perturbation.variant)}, "
+                                     title=f"{title(perturbation.variant)}, "
                                            r"$T = T_c + \epsilon$, fixed noise")
 
 

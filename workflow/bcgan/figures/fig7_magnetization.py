@@ -6,9 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from bcgan.data.ising import TC, onsager_magnetization
 from bcgan.figures.examples import nearest_examples
 from bcgan.figures.style import save_figure
-from bcgan.ising import TC, onsager_magnetization
 
 
 def draw(table: pd.DataFrame, images: np.ndarray, temperatures: np.ndarray, example_t) -> plt.Figure:
@@ -49,7 +49,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from bcgan.shards import read_images
+    from bcgan.data.shards import read_images
 
     images, temperatures = read_images(args.shards)
     fig = draw(pd.read_csv(args.magnetization), images, temperatures, args.temperatures)

@@ -5,16 +5,16 @@ Each row: the original, then the overlays (gray original, blue - -> +, red + -> 
 
 from __future__ import annotations
 
+from bcgan.evaluation.perturb import read_perturbation
 from bcgan.figures import epsilon_overlay
-from bcgan.figures.boxplots import TITLES
 from bcgan.figures.style import save_figure
-from bcgan.perturb import read_perturbation
+from bcgan.nets.names import title
 
 
 def draw(perturbation):
     rows = range(len(perturbation.noise_seed))
     return epsilon_overlay.draw_grid(perturbation, rows, panel=1.4,
-                                     title=f"{TITLES.get(perturbation.variant, perturbation.variant)}, "
+                                     title=f"{title(perturbation.variant)}, "
                                            r"$T = T_c + \epsilon$, one row per noise input")
 
 

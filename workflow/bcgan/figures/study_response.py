@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
+from bcgan.data.ising import TC
 from bcgan.figures.style import plt
-from bcgan.ising import TC
 
 
 def draw(cells: list[dict]):

@@ -1,10 +1,10 @@
 """Training progress of every variant (not a paper figure): physics metrics against images seen.
 
 Why: a GAN that has not converged proves nothing either way. Each panel is one metric of
-``bcgan.progress`` (written to progress.csv by the training job) for all variants on shared axes;
+``bcgan.training.progress`` (written to progress.csv by the training job) for all variants on shared axes;
 the dashed black line is the same metric for real held-out images at the same grid temperatures
 (the floor a perfect generator reaches). With ``--ema`` the moving average of G's weights
-(``bcgan.ema``) is drawn as a thick line over a thin, faint line of G itself. A run has converged
+(``bcgan.training.ema``) is drawn as a thick line over a thin, faint line of G itself. A run has converged
 when its curves are flat over the last part of training. Registered as ``bcgan train progress-figure``.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bcgan.errors import UserError
-from bcgan.figures.boxplots import TITLES, variant_rank
 from bcgan.figures.style import plt, save_figure
+from bcgan.nets.names import title, variant_rank
 
 PANELS = [
     ("mae_all", r"T-MAE, all T [$J/k_B$]", False),
@@ -39,9 +39,9 @@ def draw(progress: dict, real: dict | None = None, ema: dict | None = None):
             df, colour = progress[v], f"C{i}"
             if v in ema:
                 ax.plot(df["images_seen"], df[key], lw=0.7, alpha=0.35, color=colour)
-                ax.plot(ema[v]["images_seen"], ema[v][key], lw=1.6, color=colour, label=TITLES.get(v, v))
+                ax.plot(ema[v]["images_seen"], ema[v][key], lw=1.6, color=colour, label=title(v))
             else:
-                ax.plot(df["images_seen"], df[key], marker="o", ms=2.5, lw=1.1, color=colour, label=TITLES.get(v, v))
+                ax.plot(df["images_seen"], df[key], marker="o", ms=2.5, lw=1.1, color=colour, label=title(v))
         if real is not None:
             ax.axhline(real[key], color="k", ls="--", lw=1.0, label="real images")
         if log:
@@ -75,9 +75,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from bcgan.progress import make_eval_set, read_progress_files, real_reference
-    from bcgan.response import load_response
-    from bcgan.shards import read_images
+    from bcgan.data.shards import read_images
+    from bcgan.psd.response import load_response
+    from bcgan.training.progress import make_eval_set, read_progress_files, real_reference
 
     progress = read_progress_files(args.progress)
     images, temps = read_images(args.shards)

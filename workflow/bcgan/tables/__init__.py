@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bcgan.errors import UserError
 from bcgan.io import atomic_path
-
-VARIANT_LABELS = {"ccgan": "CcGAN", "cgan64": "CGAN 64 classes", "cgan256": "CGAN 256 classes",
-                  "cgan1024": "CGAN 1024 classes", "bcgan": "BcGAN", "bcgan-proj": "BcGAN, projection D"}
-
-
-def label(variant: str) -> str:
-    """Human-readable name of a variant (the paper's wording)."""
-    return VARIANT_LABELS.get(variant, variant)
 
 
 def format_count(n) -> str:
@@ -31,23 +22,6 @@ def format_count(n) -> str:
     if n >= 1e3:
         return f"{n / 1e3:.1f}K"
     return f"{n:.0f}"
-
-
-def read_csv(path, required=(), what: str = "table"):
-    """pandas DataFrame of a CSV input; missing/unreadable file or missing columns -> UserError naming it."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{what} {path}: file not found")
-    try:
-        df = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{what} {path}: unreadable CSV ({exc.__class__.__name__})") from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise UserError(f"{what} {path} lacks column(s) {', '.join(missing)}")
-    return df
 
 
 def markdown(df) -> str:

@@ -1,13 +1,13 @@
 """Has each variant's training converged? A table read from the progress.csv files.
 
 Why: a GAN that has not converged proves nothing either way, and "the curves look flat" is not a
-measurement. For each variant and each physics metric of ``bcgan.progress`` this fits a straight line
+measurement. For each variant and each physics metric of ``bcgan.training.progress`` this fits a straight line
 to the evaluations in the last fifth of training and compares the change it makes over that fifth
 (the *drift*) with the evaluation-to-evaluation *scatter*: the standard deviation of the residuals of
 a straight line through the evaluations of the second half. A metric is flat when
 |drift| <= 2 scatter (``--fraction`` and ``--tolerance`` change the fifth and the 2); a variant has
 converged when all its metrics are flat. Fewer than 3 evaluations in the last fifth (or 4 in the
-second half) give no verdict. With ``--ema`` the moving average of G's weights (``bcgan.ema``) is
+second half) give no verdict. With ``--ema`` the moving average of G's weights (``bcgan.training.ema``) is
 judged too: a last iterate that orbits while its average stands still has reached the end of what
 constant-learning-rate training gives. The average's drift is compared with G's scatter, not its own:
 averaging over ~1,000 iterations removes nearly all evaluation-to-evaluation scatter (CGAN-256 in
@@ -75,7 +75,7 @@ def build(progress: dict, ema: dict | None = None, *, fraction: float = FRACTION
     per variant, generator ("G" or "EMA") and metric; an EMA row is judged against G's scatter."""
     import pandas as pd
 
-    from bcgan.figures.boxplots import variant_rank
+    from bcgan.nets.names import variant_rank
 
     ema = ema or {}
     if set(ema) - set(progress):
@@ -98,7 +98,7 @@ def build(progress: dict, ema: dict | None = None, *, fraction: float = FRACTION
 
 def _model_name(variant: str, generator: str) -> str:
     """A table row's name: the variant's label, marked when it is G's weight average."""
-    from bcgan.tables import label
+    from bcgan.nets.names import label
 
     return label(variant) if generator == "G" else f"{label(variant)}, EMA of G"
 
@@ -142,8 +142,8 @@ def notes(fraction: float, tolerance: float, ema: bool) -> list[str]:
             "start to its end, ± the scatter (standard deviation of the residuals of a straight line through the "
             "evaluations of the second half).",
             f"flat: |change| <= {tolerance:g} × scatter; converged: every metric flat. Too few evaluations give no "
-            "verdict (–)."] + (["EMA of G: the exponential moving average of G's weights (bcgan.ema), evaluated on the "
-                         "same set; training never reads it. Its change is judged against G's scatter (± shows G's), because "
+            "verdict (–)."] + (["EMA of G: the exponential moving average of G's weights (bcgan.training.ema), "
+                         "evaluated on the same set; training never reads it. Its change is judged against G's scatter (± shows G's), because "
                          "averaging removes nearly all of its own."] if ema else [])
 
 
@@ -159,8 +159,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from bcgan.progress import read_progress_files
     from bcgan.tables import write_table
+    from bcgan.training.progress import read_progress_files
 
     if not 0 < args.fraction <= 0.5:
         raise UserError(f"--fraction must be in (0, 0.5], got {args.fraction}")

@@ -3,7 +3,7 @@
 One row per generator variant plus a row "real" for real held-out images, which is the reference:
 its temperature error is the PSD response model's own error (psd/accuracy.csv, the floor no
 generator can beat), and its PSD distance and diversity are those of real images nearest each grid
-temperature (as many per temperature as each generator has). Definitions in bcgan.metrics:
+temperature (as many per temperature as each generator has). Definitions in bcgan.psd.metrics:
 
 * mae_all / mae_below / mae_near / mae_above: mean |T_est − T_cond| [J/k_B]; near = |T − Tc| < near_frac·Tc;
 * bias_all: mean (T_est − T_cond);
@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.io import read_json
-from bcgan.tables import label, read_csv, write_table
+from bcgan.io import read_csv, read_json
+from bcgan.nets.names import label
+from bcgan.tables import write_table
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ REGIONS = ("all", "below", "near", "above")
 
 def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_frac: float) -> dict:
     """All metrics of one generated set (images grouped by their conditioning temperature)."""
-    from bcgan.metrics import diversity, magnetisation, psd_distance, t_response, temperature_errors
+    from bcgan.psd.metrics import diversity, magnetisation, psd_distance, t_response, temperature_errors
 
     row = temperature_errors(t_cond, t_est, tc=tc, near_frac=near_frac)
     response = t_response(t_cond, t_est)
@@ -52,8 +53,8 @@ def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_
 
 def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, psd_options: dict) -> dict:
     """The "real" row: response-model floor from the accuracy table, PSD distance / diversity of real sets."""
-    from bcgan.metrics import diversity, magnetisation, mean_energy_by_group, nearest_sets, psd_distance
-    from bcgan.psd import psd_fit
+    from bcgan.psd.metrics import diversity, magnetisation, mean_energy_by_group, nearest_sets, psd_distance
+    from bcgan.psd.spectrum import psd_fit
 
     idx, grp = nearest_sets(temperature, grid, per_temperature)
     sel = np.asarray(images)[idx]
@@ -154,7 +155,7 @@ def add_arguments(parser) -> None:
 
 
 def _load_set(samples_path, psd_path):
-    from bcgan.shards import read_shard
+    from bcgan.data.shards import read_shard
 
     s = read_shard(samples_path)
     if s["attrs"].get("kind") != "samples":
@@ -169,16 +170,16 @@ def _load_set(samples_path, psd_path):
 
 
 def run(args) -> int:
-    from bcgan.metrics import mean_energy_by_group
-    from bcgan.response import load_response
-    from bcgan.shards import read_images
+    from bcgan.data.shards import read_images
+    from bcgan.psd.metrics import mean_energy_by_group
+    from bcgan.psd.response import load_response
 
     if len(args.samples) != len(args.psd):
         raise UserError(f"{len(args.samples)} --samples files but {len(args.psd)} --psd tables: give one per variant")
     model = load_response(args.response)
     tc = model.meta.get("tc")
     if tc is None:
-        from bcgan.ising import TC as tc
+        from bcgan.data.ising import TC as tc
     accuracy = read_csv(args.accuracy, ("region", "n", "mae"), what="response accuracy table")
     rows, generated, grid, per_t = {}, {}, None, 1
     for sp, pp in zip(args.samples, args.psd):

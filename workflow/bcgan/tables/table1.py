@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.tables import format_count, label, read_csv, write_table
+from bcgan.io import read_csv
+from bcgan.nets.names import label
+from bcgan.tables import format_count, write_table
 
 # The paper's Table 1: totals and training hours (parameter columns come with the params CSV).
 PAPER_TOTAL = {"ccgan": 75.21e6, "cgan64": 14.64e6, "cgan256": 17.85e6, "cgan1024": 30.52e6, "bcgan": 14.42e6}

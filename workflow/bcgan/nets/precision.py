@@ -3,7 +3,7 @@
 Why a setting and not the device: bf16 autocast with channels-last memory is about twice as fast on
 GPUs and on CPUs with native bf16 instructions, but its results depend on kernels and thread count,
 so resuming an interrupted run is bit-identical only in fp32. Label embeddings stay in float32
-either way (``bcgan.models``). A generator is sampled in the precision it was trained in.
+either way (``bcgan.nets.models``). A generator is sampled in the precision it was trained in.
 
 ``auto`` (``resolve_precision``) picks bf16 on CUDA and on CPUs that report AVX-512 BF16 or AMX-BF16,
 fp32 elsewhere. Why the instruction flags and not a timing probe: the choice changes the numbers a

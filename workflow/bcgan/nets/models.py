@@ -10,9 +10,9 @@ Backbone (follows the official CcGAN SAGAN for 128x128, Ding et al., generalised
   SN-Linear -> logit (+ projection term for projection-conditioned variants).
 * One self-attention block in G and D, at resolution min(32, L/2) (32x32 at L=128, as official).
 * Spectral norm on every conv/linear of G and D, conditional BN in G (BatchNorm without affine,
-  out = bn(x) * (1 + gamma) + beta), hinge loss (``bcgan.losses``).
+  out = bn(x) * (1 + gamma) + beta), hinge loss (``bcgan.nets.losses``).
 
-Conditioning (the only thing that differs between variants; see ``bcgan.embeddings``):
+Conditioning (the only thing that differs between variants; see ``bcgan.nets.embeddings``):
 
 * every CBN layer needs a (gamma, beta) pair per channel; G's conditioning module yields either a
   generic embedding that a bias-free Linear head (part of the backbone, as in CcGAN's
@@ -36,7 +36,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from bcgan.embeddings import (
+from bcgan.errors import UserError
+from bcgan.nets.embeddings import (
     FLOAT16,
     FLOAT32,
     BitEmbedding,
@@ -48,7 +49,6 @@ from bcgan.embeddings import (
     ScalarEmbedding,
     bin_temperatures,
 )
-from bcgan.errors import UserError
 
 G_MULTS = (16, 16, 8, 4, 2, 1)
 D_MULTS = (1, 2, 4, 8, 16)
@@ -247,7 +247,7 @@ class DiscBlock(nn.Module):
 
 def _layout(x: torch.Tensor) -> torch.memory_format:
     """channels-last if ``x`` is in it, else the default: reshaped activations follow the layout the
-    nets were moved to (``bcgan.precision.memory_format``) instead of falling back to slow kernels."""
+    nets were moved to (``bcgan.nets.precision.memory_format``) instead of falling back to slow kernels."""
     channels_last = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
     return torch.channels_last if channels_last else torch.contiguous_format
 
@@ -446,7 +446,7 @@ def count_parameters(variant: str, image_size: int, g_channels: int, d_channels:
     """Table 1 counts: gen / disc without embedding, embed_g / embed_d (ccgan: the y2h MLP;
     the ResNet34 regressor is reported separately as ``regressor``). Built on the meta device:
     no memory, milliseconds."""
-    from bcgan.ccgan import build_regressor, build_y2h
+    from bcgan.nets.ccgan import build_regressor, build_y2h
 
     global _COUNTING_ONLY
     _COUNTING_ONLY = True

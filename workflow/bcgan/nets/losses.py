@@ -13,7 +13,7 @@ scripts use for SAGAN:
 where y_j* = y_j + eps_j (y_j drawn from the distinct training labels, eps ~ N(0, sigma^2)),
 x_j is a real image whose label lies within the vicinity of y_j*, y'_j ~ U(vicinity of y_j*)
 (clipped to [0, 1]), and the weights are exp(-kappa (y - y*)^2) for SVDL or 1 for HVDL
-(|y - y*| <= kappa). sigma and kappa come from ``bcgan.ccgan.vicinity_parameters``
+(|y - y*| <= kappa). sigma and kappa come from ``bcgan.nets.ccgan.vicinity_parameters``
 (sigma = 1.06 std(y) n^(-1/5); kappa_base = m * max gap between consecutive distinct labels;
 HVDL kappa = kappa_base, SVDL kappa = 1 / kappa_base^2). The generator loss is the plain hinge
 generator loss at the noisy target labels y*.
@@ -27,8 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bcgan.ccgan import vicinity_radius
 from bcgan.errors import UserError
+from bcgan.nets.ccgan import vicinity_radius
 
 
 def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

@@ -73,7 +73,7 @@ def generate(generator, temperatures, seeds, *, batch_size: int = 256, device="c
     import torch
     from tqdm import tqdm
 
-    from bcgan.precision import autocast, memory_format
+    from bcgan.nets.precision import autocast, memory_format
 
     temperatures = np.asarray(temperatures, np.float32).ravel()
     seeds = np.asarray(seeds, np.uint64).ravel()

@@ -8,7 +8,7 @@ import torch
 
 from bcgan.errors import UserError
 from bcgan.io import save_torch
-from bcgan.models import build_generator
+from bcgan.nets.models import build_generator
 
 FORMAT = "bcgan-generator/1"
 
@@ -43,7 +43,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu"):
         raise UserError(f"{path}: not a bcgan generator file (expected format {FORMAT})")
     y2h = None
     if payload["y2h_embed_dim"] is not None:
-        from bcgan.ccgan import build_y2h
+        from bcgan.nets.ccgan import build_y2h
 
         y2h = build_y2h(payload["y2h_embed_dim"])
     generator = build_generator(payload["variant"], y2h=y2h, **payload["build"])

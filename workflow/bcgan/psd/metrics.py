@@ -3,8 +3,8 @@
 Why: Figs 3–4 show *how* each generator fails; these numbers make the comparison checkable.
 
 * Temperature error: |T_est − T_cond| per image, where T_est is the PSD response model's inverse map
-  of the generated image (bcgan.response.estimate_temperature), summarised overall and below / near
-  / above Tc with ``bcgan.response.accuracy_table`` so that the same regions and statistics apply
+  of the generated image (bcgan.psd.response.estimate_temperature), summarised overall and below / near
+  / above Tc with ``bcgan.psd.response.accuracy_table`` so that the same regions and statistics apply
   to the response model's own error on held-out real images (the floor no generator can beat).
 * PSD distance to real data: for every conditioning temperature T of the grid, the mean generated
   (slope, intercept) m(T) is compared with the real-data response mean mu(T) in units of the real
@@ -37,7 +37,7 @@ __all__ = ["temperature_errors", "psd_distance", "pairwise_disagreement", "diver
 
 def temperature_errors(t_cond, t_est, *, tc: float, near_frac: float = 0.1) -> dict:
     """{'mae_all', 'mae_below', 'mae_near', 'mae_above', 'bias_all', 'n_below', ...} of |T_est − T_cond|."""
-    from bcgan.response import accuracy_table
+    from bcgan.psd.response import accuracy_table
 
     table = accuracy_table(t_cond, t_est, tc=tc, near_frac=near_frac)
     out = {}

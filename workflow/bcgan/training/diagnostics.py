@@ -34,7 +34,7 @@ def cbn_gain_stats(generator, temperatures) -> dict:
 
 def z_share(generator, temperatures, n_noise: int = 64, seed: int = 0) -> float:
     """Fraction of block 0's output variance explained by the noise (module doc), G in eval mode."""
-    from bcgan.sample import noise_seeds, noise_vectors
+    from bcgan.nets.sampling import noise_seeds, noise_vectors
 
     temps = np.asarray(temperatures, np.float32)
     z = torch.from_numpy(noise_vectors(noise_seeds(seed, n_noise), generator.z_dim))

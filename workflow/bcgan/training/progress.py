@@ -4,16 +4,16 @@ Why: GAN losses do not say whether G makes the right microstructure at the right
 ``eval_every`` iterations the training job evaluates G on one fixed evaluation set and appends a row:
 
 * the set: ``per_temperature`` images at each temperature of the sampling grid, image i with the
-  recorded noise seed f(seed, i) of ``bcgan.sample`` (variant independent, so every variant and
+  recorded noise seed f(seed, i) of ``bcgan.nets.sampling`` (variant independent, so every variant and
   every evaluation sees the same noise);
-* T-MAE through the PSD response model, overall and below / near / above Tc (``bcgan.metrics``);
+* T-MAE through the PSD response model, overall and below / near / above Tc (``bcgan.psd.metrics``);
 * PSD distance to the real response (grid mean of the Mahalanobis distance of the mean fit);
 * diversity, raw and flip-invariant (mean pairwise pixel disagreement at each T);
 * energy error: grid mean of |<e>_gen(T) − <e>_real(T)|, e the nearest-neighbour energy per spin,
   against the real training images nearest each grid temperature;
 * frac_positive: fraction of images with positive magnetisation (real data: about one half);
 * spearman_all, spearman_1_2, spearman_2_4: rank correlation of the mean T_est per grid T with T,
-  over the grid and inside the binades [1, 2) and [2, 4) ("reads the mantissa", bcgan.metrics.t_response).
+  over the grid and inside the binades [1, 2) and [2, 4) ("reads the mantissa", bcgan.psd.metrics.t_response).
 
 G runs in eval mode without gradients, on its own noise, so an evaluation changes neither the
 weights, the BatchNorm statistics nor any random stream: training with or without it, and a
@@ -40,18 +40,18 @@ class EvalSet:
     """Fixed conditioning temperatures and noise of the progress evaluation, with the real reference."""
 
     temperature: np.ndarray  # (n,) float32, temperature-major over the grid
-    noise_seed: np.ndarray  # (n,) uint64, bcgan.sample's recorded seeds
+    noise_seed: np.ndarray  # (n,) uint64, bcgan.nets.sampling's recorded seeds
     grid: np.ndarray  # (n_t,) float32
     real_energy: np.ndarray  # (n_t,) mean energy per spin of real images nearest each grid T
-    response: object  # bcgan.response.ResponseModel
+    response: object  # bcgan.psd.response.ResponseModel
     near_frac: float
 
 
 def make_eval_set(images, temperatures, response, *, n_temperatures: int, per_temperature: int, seed: int,
                   near_frac: float = 0.1) -> EvalSet:
     """The evaluation set over the training range, and the real energies it is compared with."""
-    from bcgan.metrics import mean_energy_by_group, nearest_sets
-    from bcgan.sample import noise_seeds, temperature_grid
+    from bcgan.nets.sampling import noise_seeds, temperature_grid
+    from bcgan.psd.metrics import mean_energy_by_group, nearest_sets
 
     if per_temperature < 2:
         raise UserError(f"train.eval_per_temperature must be >= 2 (diversity needs pairs), got {per_temperature}")
@@ -65,7 +65,7 @@ def make_eval_set(images, temperatures, response, *, n_temperatures: int, per_te
 
 def evaluate(generator, eval_set: EvalSet, *, device="cpu", precision: str = "fp32") -> dict:
     """One progress row (without iteration / images_seen) for ``generator`` on ``eval_set``."""
-    from bcgan.sample import generate
+    from bcgan.nets.sampling import generate
 
     was_training = generator.training
     images = generate(generator, eval_set.temperature, eval_set.noise_seed, device=device, precision=precision,
@@ -76,7 +76,7 @@ def evaluate(generator, eval_set: EvalSet, *, device="cpu", precision: str = "fp
 
 def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
     """The same metrics for real images (e.g. held-out) nearest each grid temperature: the floor."""
-    from bcgan.metrics import nearest_sets
+    from bcgan.psd.metrics import nearest_sets
 
     per_temperature = eval_set.temperature.size // eval_set.grid.size
     idx, grp = nearest_sets(temperatures, eval_set.grid, per_temperature)
@@ -85,8 +85,8 @@ def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
 
 def estimate(images, eval_set: EvalSet):
     """(PSD fit, T_est per image) through the evaluation set's response model."""
-    from bcgan.psd import psd_fit
-    from bcgan.response import estimate_temperature
+    from bcgan.psd.response import estimate_temperature
+    from bcgan.psd.spectrum import psd_fit
 
     meta = eval_set.response.meta
     fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"), workers=1)
@@ -99,10 +99,16 @@ def evaluate_images(images, t_cond, eval_set: EvalSet) -> dict:
 
 
 def metrics_and_response(images, t_cond, eval_set: EvalSet) -> tuple[dict, dict]:
-    """The metrics of ``evaluate_images`` and the T response (``bcgan.metrics.t_response``: mean T_est
+    """The metrics of ``evaluate_images`` and the T response (``bcgan.psd.metrics.t_response``: mean T_est
     per grid temperature) they were computed from, from one PSD fit."""
-    from bcgan.metrics import (diversity, magnetisation, mean_energy_by_group, psd_distance, t_response,
-                               temperature_errors)
+    from bcgan.psd.metrics import (
+        diversity,
+        magnetisation,
+        mean_energy_by_group,
+        psd_distance,
+        t_response,
+        temperature_errors,
+    )
 
     model = eval_set.response
     meta = model.meta

@@ -2,7 +2,7 @@
 
 Why: evaluating someone else's microstructures (``bcgan psd table``) should not require our file
 layout. Our own files (HDF5 with a ``kind`` attribute) still go through the strict reader of
-bcgan.shards; anything else is converted to our convention (uint8, 0 = spin −1, 255 = spin +1, shape
+bcgan.data.shards; anything else is converted to our convention (uint8, 0 = spin −1, 255 = spin +1, shape
 (n, L, L)) and the conversion is described in one line (``ImageSet.note``) so a user can see how the
 file was read. Accepted encodings: 0/255, ±1 or 0/1 (integers or floats); other real values in
 [−1, 1] are thresholded at 0, in [0, 1] at 0.5 and in [0, 255] above 127 (the PSD convention).
@@ -99,7 +99,7 @@ def _temperatures(values, n: int, source: str) -> np.ndarray:
 def _read_h5(path: Path) -> ImageSet:
     import h5py
 
-    from bcgan.shards import read_shard
+    from bcgan.data.shards import read_shard
 
     try:
         with h5py.File(path, "r") as f:

@@ -4,7 +4,7 @@ Why: the paper's purpose is "ask for a temperature, get microstructures that hav
 turns a generator file and a few temperatures into files anyone can open: one PNG per image
 in ``images/`` (L × L, 0/255 like the dataset, named ``T<temperature>_<index>.png`` so the temperature
 travels with the file), a contact sheet, and the same images in our "samples" HDF5 format so they can be evaluated
-(``bcgan psd table``). Noise follows bcgan.sample exactly: image i = temperature index × count +
+(``bcgan psd table``). Noise follows bcgan.nets.sampling exactly: image i = temperature index × count +
 replicate gets noise seed f(seed, i), so the same seed gives the same images, and an image at a
 temperature of the sampling grid equals the one ``bcgan sample`` made with the same seed and count.
 """
@@ -26,8 +26,8 @@ _OUR_PNG = re.compile(r"^T[0-9]+\.[0-9]{4}_[0-9]{4,}\.png$")
 
 
 def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(temperature float32, noise_seed uint64) per image, temperature-major (bcgan.sample's convention)."""
-    from bcgan.sample import noise_seeds
+    """(temperature float32, noise_seed uint64) per image, temperature-major (bcgan.nets.sampling's convention)."""
+    from bcgan.nets.sampling import noise_seeds
 
     t = np.asarray(temperatures, np.float64).ravel()
     if t.size == 0:
@@ -52,7 +52,7 @@ def range_warnings(temperatures, t_range) -> list[str]:
 
 
 def png_name(temperature: float, index: int) -> str:
-    """``T2.1000_0003.png``: bcgan.user_images reads the temperature back from this name."""
+    """``T2.1000_0003.png``: bcgan.psd.user_images reads the temperature back from this name."""
     return f"T{float(temperature):.4f}_{index:04d}.png"
 
 

@@ -63,7 +63,7 @@ def variant_row(name: str, images, temperature, t_est, grid, unlike=None, shown:
 
 def real_row(images, temperature, t_est, grid, shown: int = 8) -> dict:
     """Held-out real images nearest each grid temperature (their own T shown) and their T_est."""
-    from bcgan.metrics import nearest_sets
+    from bcgan.psd.metrics import nearest_sets
 
     idx, grp = nearest_sets(temperature, grid, shown)
     cells = [_cell(images[idx[grp == k]], np.asarray(t_est)[idx[grp == k]], np.asarray(temperature)[idx[grp == k]],

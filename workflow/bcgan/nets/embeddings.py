@@ -1,6 +1,6 @@
 """Conditioning modules: how each variant turns a temperature label into a conditioning signal.
 
-Why a separate module: the five variants share one SAGAN backbone (``bcgan.models``) and differ
+Why a separate module: the five variants share one SAGAN backbone (``bcgan.nets.models``) and differ
 only here. Each conditioning module answers two questions:
 
 * generator side -- ``labels -> (B, E)`` vector; either a generic embedding that the backbone's

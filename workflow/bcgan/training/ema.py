@@ -63,10 +63,10 @@ def update(avg: torch.nn.Module, model: torch.nn.Module, decay: float, updates: 
 def with_standing_statistics(avg: torch.nn.Module, temperatures, seeds, *, device="cpu", precision: str = "fp32",
                              batch_size: int = 256) -> torch.nn.Module:
     """A copy of the generator ``avg`` whose BatchNorm statistics are the exact mean and variance of its
-    own activations on ``temperatures`` with the noise of ``seeds`` (bcgan.sample's recorded seeds);
+    own activations on ``temperatures`` with the noise of ``seeds`` (bcgan.nets.sampling's recorded seeds);
     ``avg`` itself and every random stream are left untouched. Returned in eval mode."""
-    from bcgan.precision import autocast
-    from bcgan.sample import noise_vectors
+    from bcgan.nets.precision import autocast
+    from bcgan.nets.sampling import noise_vectors
 
     out = copy.deepcopy(avg).eval()
     norms = _image_norms(out)  # not the frozen label embedding (CcGAN's pretrained y2h has BatchNorm)

@@ -3,7 +3,7 @@
 Why: CcGAN conditions G and D on ``y2h(y)``, a label embedding learned *before* the GAN. Two
 steps, as in the official improved-CcGAN ``train_net_for_label_embed.py``:
 
-1. ``train_regressor``: the ResNet34 (``bcgan.ccgan.build_regressor``) learns image -> normalised
+1. ``train_regressor``: the ResNet34 (``bcgan.nets.ccgan.build_regressor``) learns image -> normalised
    label with an MSE loss. Its penultimate output ``features`` (x2h) defines the embedding space
    and its head ``h2y`` maps an embedding back to a label. We use Adam (lr 1e-3) for a few epochs
    instead of the official 200 SGD epochs: the preset budgets are small and Adam converges faster.
@@ -31,11 +31,11 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from bcgan.ccgan import build_regressor, build_y2h
 from bcgan.errors import UserError
 from bcgan.io import save_torch
-from bcgan.precision import autocast
-from bcgan.train import epoch_seed, to_float_images
+from bcgan.nets.ccgan import build_regressor, build_y2h
+from bcgan.nets.precision import autocast
+from bcgan.training.loop import epoch_seed, to_float_images
 
 log = logging.getLogger(__name__)
 

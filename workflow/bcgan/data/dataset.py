@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from bcgan import __version__
+from bcgan.data.ising import TC, onsager_magnetization
+from bcgan.data.shards import read_shard
 from bcgan.errors import UserError
-from bcgan.ising import TC, onsager_magnetization
-from bcgan.shards import read_shard
 
 
 def sha256(path: str | Path) -> str:

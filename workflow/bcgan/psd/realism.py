@@ -38,8 +38,8 @@ GAUSSIAN_D2 = gaussian_threshold()
 
 def d2_of(model, images, *, workers=None) -> tuple[np.ndarray, np.ndarray]:
     """(T_est, d2) of images under ``model``, with the model's own PSD settings."""
-    from bcgan.psd import psd_fit
-    from bcgan.response import estimate_temperature
+    from bcgan.psd.response import estimate_temperature
+    from bcgan.psd.spectrum import psd_fit
 
     meta = model.meta
     fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"),

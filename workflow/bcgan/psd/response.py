@@ -185,7 +185,7 @@ def accuracy_table(t_true, t_est, *, tc: float | None = None, near_frac: float =
     import pandas as pd
 
     if tc is None:
-        from bcgan.ising import TC as tc
+        from bcgan.data.ising import TC as tc
     t_true = np.asarray(t_true, np.float64).ravel()
     t_est = np.asarray(t_est, np.float64).ravel()
     if t_true.shape != t_est.shape or t_true.size == 0:

@@ -1,14 +1,14 @@
 """The study stage: the paper's comparison with its seed spread, and the factors that decide it.
 
 Why: a GAN comparison from one seed is an anecdote. A *cell* is one training of an *arm* (a variant
-of ``bcgan.models``, the paper's five or a study arm) on a *label set* with a training *seed*; the
+of ``bcgan.nets.models``, the paper's five or a study arm) on a *label set* with a training *seed*; the
 data are fixed. Label sets: ``uniform`` (the workflow's own shards: every label unique) and
 ``grid:K`` (K temperatures evenly spaced over the same range, each repeated n / K times:
-``bcgan.ising.grid_temperatures``). Every cell trains through the train rule's command and is then
-evaluated here on one fixed grid of conditioning temperatures and noise (``bcgan.progress``): T-MAE
+``bcgan.data.ising.grid_temperatures``). Every cell trains through the train rule's command and is then
+evaluated here on one fixed grid of conditioning temperatures and noise (``bcgan.training.progress``): T-MAE
 by region, Spearman of the mean T_est with T over the grid and inside [1, 2) and [2, 4) ("reads the
 mantissa"), flip-invariant diversity, PSD distance, energy error, and two collapse diagnostics
-(``bcgan.diagnostics``). The summary gives, per arm and label set, the number of seeds and the mean
+(``bcgan.training.diagnostics``). The summary gives, per arm and label set, the number of seeds and the mean
 and standard deviation of each metric over seeds: a difference between arms is real only where it
 exceeds that spread.
 """
@@ -49,9 +49,9 @@ def label_set_dir(label_set: str) -> str:
 
 def evaluate_cell(generator, eval_set, *, precision: str = "fp32") -> dict:
     """Metrics (METRICS) and the mean T_est per grid temperature of one trained generator."""
-    from bcgan.diagnostics import cbn_gain_stats, z_share
-    from bcgan.progress import metrics_and_response
-    from bcgan.sample import generate
+    from bcgan.nets.sampling import generate
+    from bcgan.training.diagnostics import cbn_gain_stats, z_share
+    from bcgan.training.progress import metrics_and_response
 
     images = generate(generator.eval(), eval_set.temperature, eval_set.noise_seed, precision=precision,
                       progress=False)
@@ -143,6 +143,6 @@ def notes(summary) -> list[str]:
         "fixed and only the mantissa changes ('reads the mantissa'); – where fewer than 3 grid points fall.",
         "diversity (flip): mean pairwise pixel disagreement at the same T, an image and its spin flip equal "
         "(0 = collapse). gain 1+γ: mean gain of G's first conditional BN; z share: the fraction of block 0's "
-        "output variance due to the noise (bcgan.diagnostics).",
+        "output variance due to the noise (bcgan.training.diagnostics).",
         "A difference between arms is real only where it exceeds the seed spread.",
     ]

@@ -1,0 +1,1 @@
+"""The data stage (workflow/rules/data.smk): Ising microstructures, their shards and the dataset manifest."""

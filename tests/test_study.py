@@ -7,11 +7,15 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from conftest import snakemake
 
 from bcgan.config import resolve
+from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.study.cells import METRICS, grid_points, label_set_dir, read_cells, summarise
+from bcgan.evaluation.perturb import noise_from_seeds, noise_seeds
+from bcgan.nets.models import build_generator
+from bcgan.study.cells import METRICS, epsilon_frame, epsilon_sweep, grid_points, label_set_dir, read_cells, summarise
 
 
 def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_path):
@@ -30,6 +34,9 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
             doc = json.loads((cell / "cell.json").read_text())
             assert (doc["arm"], doc["label_set"], doc["seed"]) == (arm, labels, seed)
             assert len(doc["grid"]) == cfg["eval_temperatures"] == doc["n_all"]
+            assert doc["epsilon"] == resolve({"preset": "smoke"})["analysis"]["epsilons"]
+            assert len(doc["changed_fraction"]) == len(doc["epsilon"])
+            assert doc["epsilon_rows"] == cfg["eval_per_temperature"]
             log = (smoke_run / "results/smoke/logs/study" / f"train_{label_set_dir(labels)}_{arm}_seed{seed}.log")
             assert f"training {arm} on" in log.read_text()  # the train command's own log line
     # two seeds train differently (the spread is not zero by construction)
@@ -41,7 +48,8 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
     temps = np.concatenate([h5py.File(p)["temperature"][:] for p in sorted((study / "data/grid4").glob("*.h5"))])
     values, counts = np.unique(temps, return_counts=True)
     assert values.size == 4 and counts.min() == counts.max()
-    assert (study / "t_response.png").read_bytes()[:4] == b"\x89PNG" and "± " in (study / "summary.md").read_text()
+    md = (study / "summary.md").read_text()
+    assert (study / "t_response.png").read_bytes()[:4] == b"\x89PNG" and "± " in md and "## ε at Tc" in md
     dry = snakemake(smoke_run, "--cores", "1", "--dry-run", "study", "--config", "preset=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr
     # the report of `all study` holds the study's table and figure, with their captions
@@ -53,10 +61,12 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
 
 
 def _cell(arm, labels, seed, value):
-    return {"format": "bcgan-study-cell/1", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
+    return {"format": "bcgan-study-cell/2", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
             "precision": "bf16" if seed == 2 else "fp32", "device": "cpu",
             "n_all": 32, "n_1_2": 7, "n_2_4": 14, "grid": [1.0, 2.0], "mean_t_est": [1.0, 2.0],
-            **{m: value for m in METRICS}, "spearman_1_2": float("nan") if seed == 3 else value}
+            **{m: value for m in METRICS}, "spearman_1_2": float("nan") if seed == 3 else value,
+            "epsilon": [1e-6, 0.1], "epsilon_rows": 4, "changed_fraction": [0.0, value / 10],
+            "mean_abs_delta": [0.0, value]}
 
 
 def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
@@ -67,14 +77,37 @@ def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
     assert row.seeds == 3 and row.mae_all_mean == pytest.approx(3.0) and row.precision == "bf16,fp32"
     assert row.mae_all_sd == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))
     assert row.spearman_1_2_mean == pytest.approx(1.5)  # the seed without a value is left out
+    assert row["changed_0.1_mean"] == pytest.approx(0.3) and row["changed_1e-06_sd"] == 0.0
+    assert epsilon_frame(table).iloc[0]["ε = 0.1"] == f"30.00 ± {100 * np.std([0.1, 0.2, 0.6], ddof=1):.2f}"
     single = table[table.label_set == "grid:100"].iloc[0]
     assert single.seeds == 1 and np.isnan(single.mae_all_sd)
     with pytest.raises(UserError, match="two cells for arm bcgan, labels uniform, seed 1"):
         summarise(cells + [_cell("bcgan", "uniform", 1, 0.0)])
+    other = {**_cell("ccgan", "uniform", 1, 1.0), "epsilon": [1e-4]}
+    with pytest.raises(UserError, match=r"cell ccgan, labels uniform, seed 1 swept ε = \[0.0001\]"):
+        summarise(cells + [other])
     path = tmp_path / "cell.json"
-    path.write_text(json.dumps({"format": "other"}))
-    with pytest.raises(UserError, match="not a bcgan-study-cell/1 file"):
+    path.write_text(json.dumps({"format": "bcgan-study-cell/1"}))  # a cell from before the ε sweep
+    with pytest.raises(UserError, match="not a bcgan-study-cell/2 file"):
         read_cells([path])
+
+
+def test_cell_epsilon_sweep_counts_the_spins_that_flip():
+    """The cell's ε sweep against images drawn directly: the fraction of spins that differ between
+    T = Tc and Tc + ε, over the same noise rows; zero for an ε inside a CGAN's class bin."""
+    torch.manual_seed(0)
+    t_range = (0.05, 2 * TC)
+    G = build_generator("bcgan", image_size=16, channels=8, z_dim=8, t_range=t_range).eval()
+    sweep = epsilon_sweep(G, [0.0, 0.5], rows=3, seed=7)
+    z = noise_from_seeds(noise_seeds(7, 3), G.z_dim)
+    with torch.no_grad():
+        spins = [G(z, G.labels(torch.full((3,), t, dtype=torch.float32)))[:, 0] > 0
+                 for t in (float(np.float32(TC)), float(np.float32(TC + 0.5)))]
+    assert sweep["changed_fraction"][0] == 0.0 and sweep["epsilon_rows"] == 3
+    assert sweep["changed_fraction"][1] == pytest.approx((spins[0] != spins[1]).float().mean().item())
+    assert sweep["changed_fraction"][1] > 0
+    cgan = build_generator("cgan64", image_size=16, channels=8, z_dim=8, t_range=t_range)
+    assert epsilon_sweep(cgan, [1e-4], rows=3, seed=7)["changed_fraction"] == [0.0]
 
 
 def test_label_sets_are_named_and_checked():

@@ -150,6 +150,8 @@ rule study_cell:
         eval_temperatures=STUDY["eval_temperatures"],
         eval_per_temperature=STUDY["eval_per_temperature"],
         eval_seed=CFG["seed"],
+        epsilons=" ".join(map(str, ANALYSIS["epsilons"])),  # the ε of Fig 6, over as many noise rows
+        epsilon_rows=STUDY["eval_per_temperature"],  # as the evaluation has images per temperature
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -160,7 +162,8 @@ rule study_cell:
         "python -m bcgan study cell --generator {input.generator} --arm {wildcards.arm} --labels {params.labels}"
         " --seed {wildcards.seed} --shards {input.shards} --response {input.response}"
         " --eval-temperatures {params.eval_temperatures} --eval-per-temperature {params.eval_per_temperature}"
-        " --eval-seed {params.eval_seed} --threads {threads} --out {output} > {log} 2>&1"
+        " --eval-seed {params.eval_seed} --epsilons {params.epsilons} --epsilon-rows {params.epsilon_rows}"
+        " --threads {threads} --out {output} > {log} 2>&1"
 
 
 rule study_summary:

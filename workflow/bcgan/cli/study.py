@@ -1,7 +1,8 @@
 """``bcgan study``: evaluate one study cell, and summarise the cells with their seed spread.
 
   bcgan study cell --generator G.pt --arm A --labels uniform|grid:K --seed S --shards SHARD.h5 ...
-      --response response.json --eval-temperatures 32 --eval-per-temperature 16 --eval-seed 20240601 --out cell.json
+      --response response.json --eval-temperatures 32 --eval-per-temperature 16 --eval-seed 20240601 \
+      --epsilons 1e-6 1e-2 --epsilon-rows 16 --out cell.json
   bcgan study summary CELL.json ... --out-csv summary.csv --out-md summary.md --pdf t_response.pdf --png t_response.png
 
 The cells are trained by the workflow's train command (workflow/rules/study.smk); see bcgan.study.cells.
@@ -26,6 +27,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eval-temperatures", type=int, required=True)
     p.add_argument("--eval-per-temperature", type=int, required=True)
     p.add_argument("--eval-seed", type=int, required=True, help="noise seed of the evaluation, the same for every cell")
+    p.add_argument("--epsilons", type=float, nargs="+", required=True, help="label perturbations ε at Tc")
+    p.add_argument("--epsilon-rows", type=int, required=True, help="fixed noise inputs of the ε sweep")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", type=Path, required=True, help="output cell.json")
     p.set_defaults(func=run_cell)
@@ -49,6 +52,8 @@ def run_cell(args) -> int:
     from bcgan.training.progress import make_eval_set
 
     grid_points(args.labels)
+    if args.epsilon_rows < 1:
+        raise UserError(f"--epsilon-rows must be >= 1, got {args.epsilon_rows}")
     set_cpu_threads(args.threads)
     G, payload = load_generator(args.generator)
     if G.spec.name != args.arm:
@@ -57,7 +62,8 @@ def run_cell(args) -> int:
     eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
                              per_temperature=args.eval_per_temperature, seed=args.eval_seed)
     metadata = payload["metadata"]
-    result = evaluate_cell(G, eval_set, precision=metadata.get("precision", "fp32"))
+    result = evaluate_cell(G, eval_set, epsilons=args.epsilons, epsilon_rows=args.epsilon_rows,
+                           epsilon_seed=args.eval_seed, precision=metadata.get("precision", "fp32"))
     write_cell(args.out, arm=args.arm, label_set=args.labels, seed=args.seed, iterations=metadata["iterations"],
                precision=metadata.get("precision", "fp32"), device=metadata.get("device", "cpu"), result=result)
     print(f"arm={args.arm} labels={args.labels} seed={args.seed} mae_all={result['mae_all']:.3f} "
@@ -68,13 +74,14 @@ def run_cell(args) -> int:
 def run_summary(args) -> int:
     from bcgan.figures import study_response
     from bcgan.figures.style import save_figure
-    from bcgan.study.cells import markdown_frame, notes, read_cells, summarise
+    from bcgan.study.cells import epsilon_frame, markdown_frame, notes, read_cells, summarise
     from bcgan.tables import write_table
 
     cells = read_cells(args.cells)
     summary = summarise(cells)
     write_table(summary, args.out_csv, markdown_frame(summary), args.out_md,
-                title="Study: every arm and label set over its seeds", notes=notes(summary))
+                title="Study: every arm and label set over its seeds", notes=notes(summary),
+                sections=[("ε at Tc: changed pixels [%]", epsilon_frame(summary))])
     save_figure(study_response.draw(cells), args.pdf, args.png)
     print(markdown_frame(summary).to_string(index=False))
     return 0

@@ -7,10 +7,11 @@ data are fixed. Label sets: ``uniform`` (the workflow's own shards: every label 
 ``bcgan.data.ising.grid_temperatures``). Every cell trains through the train rule's command and is then
 evaluated here on one fixed grid of conditioning temperatures and noise (``bcgan.training.progress``): T-MAE
 by region, Spearman of the mean T_est with T over the grid and inside [1, 2) and [2, 4) ("reads the
-mantissa"), flip-invariant diversity, PSD distance, energy error, and two collapse diagnostics
-(``bcgan.training.diagnostics``). The summary gives, per arm and label set, the number of seeds and the mean
-and standard deviation of each metric over seeds: a difference between arms is real only where it
-exceeds that spread.
+mantissa"), flip-invariant diversity, PSD distance, energy error, two collapse diagnostics
+(``bcgan.training.diagnostics``), and the ε sweep at Tc (paper Fig 6, ``bcgan.evaluation.perturb``): the
+fraction of pixels that change when the label moves from Tc to Tc + ε, over fixed noise rows. The
+summary gives, per arm and label set, the number of seeds and the mean and standard deviation of each
+metric over seeds: a difference between arms is real only where it exceeds that spread.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bcgan.io import atomic_path, read_json
 LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
 METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
            "diversity_flip", "psd_distance", "energy_error", "gain_mean", "z_share"]
-CELL_FORMAT = "bcgan-study-cell/1"
+CELL_FORMAT = "bcgan-study-cell/2"  # /2: the ε sweep
 
 
 def grid_points(label_set: str) -> int | None:
@@ -47,8 +48,9 @@ def label_set_dir(label_set: str) -> str:
     return "uniform" if k is None else f"grid{k}"
 
 
-def evaluate_cell(generator, eval_set, *, precision: str = "fp32") -> dict:
-    """Metrics (METRICS) and the mean T_est per grid temperature of one trained generator."""
+def evaluate_cell(generator, eval_set, *, epsilons, epsilon_rows: int, epsilon_seed: int,
+                  precision: str = "fp32") -> dict:
+    """Metrics (METRICS), the mean T_est per grid temperature and the ε sweep of one trained generator."""
     from bcgan.nets.sampling import generate
     from bcgan.training.diagnostics import cbn_gain_stats, z_share
     from bcgan.training.progress import metrics_and_response
@@ -60,7 +62,26 @@ def evaluate_cell(generator, eval_set, *, precision: str = "fp32") -> dict:
                z_share=z_share(generator, eval_set.grid))
     return {**{k: float(row[k]) for k in METRICS},
             **{k: response[k] for k in ("n_all", "n_1_2", "n_2_4")},
-            "grid": [float(g) for g in response["grid"]], "mean_t_est": [float(m) for m in response["mean_t_est"]]}
+            "grid": [float(g) for g in response["grid"]], "mean_t_est": [float(m) for m in response["mean_t_est"]],
+            **epsilon_sweep(generator, epsilons, rows=epsilon_rows, seed=epsilon_seed)}
+
+
+def epsilon_sweep(generator, epsilons, *, rows: int, seed: int) -> dict:
+    """Changed-pixel fraction and mean |Δ output| at T = Tc + ε, each the mean over ``rows`` fixed noise
+    inputs. fp32, as the workflow's own ε analysis (``perturb`` rule): in bf16, a change of 1e-6 in a
+    normalised label (CcGAN's) would be rounded away before the first layer."""
+    from bcgan.data.ising import TC
+    from bcgan.evaluation.perturb import noise_seeds, perturbation_sweep
+
+    p = perturbation_sweep(generator, epsilons, t0=TC, seeds=noise_seeds(int(seed), rows))
+    return {"epsilon": [float(e) for e in p.epsilon], "epsilon_rows": int(rows),
+            "changed_fraction": [float(c) for c in p.changed_fraction.mean(axis=0)],
+            "mean_abs_delta": [float(d) for d in p.mean_abs_delta.mean(axis=0)]}
+
+
+def epsilon_column(eps: float) -> str:
+    """Summary column of the changed fraction at one ε: ``changed_1e-06``."""
+    return f"changed_{eps:g}"
 
 
 def write_cell(path, *, arm: str, label_set: str, seed: int, iterations: int, precision: str, device: str,
@@ -89,8 +110,16 @@ def summarise(cells: list[dict]):
     """One row per (arm, label set): seeds, grid points, and mean / sd over seeds of every metric."""
     import pandas as pd
 
-    frame = pd.DataFrame([{k: c[k] for k in ("arm", "label_set", "seed", "iterations", "precision", "n_all",
-                                               "n_1_2", "n_2_4", *METRICS)} for c in cells])
+    epsilons = cells[0]["epsilon"]
+    for c in cells:
+        if c["epsilon"] != epsilons:
+            raise UserError(f"study summary: cell {c['arm']}, labels {c['label_set']}, seed {c['seed']} swept "
+                            f"ε = {c['epsilon']}, the first cell {epsilons}")
+    metrics = [*METRICS, *map(epsilon_column, epsilons)]
+    frame = pd.DataFrame([{**{k: c[k] for k in ("arm", "label_set", "seed", "iterations", "precision", "n_all",
+                                                  "n_1_2", "n_2_4", "epsilon_rows", *METRICS)},
+                           **{epsilon_column(e): f for e, f in zip(epsilons, c["changed_fraction"])}}
+                          for c in cells])
     duplicated = frame[frame.duplicated(["arm", "label_set", "seed"])]
     if len(duplicated):
         r = duplicated.iloc[0]
@@ -100,8 +129,8 @@ def summarise(cells: list[dict]):
         row = {"arm": arm, "label_set": label_set, "seeds": int(len(group)),
                "iterations": int(group["iterations"].max()),
                "precision": ",".join(sorted(set(group["precision"]))),  # two names: the seeds mixed them
-               **{k: int(group[k].iloc[0]) for k in ("n_all", "n_1_2", "n_2_4")}}
-        for m in METRICS:
+               **{k: int(group[k].iloc[0]) for k in ("n_all", "n_1_2", "n_2_4", "epsilon_rows")}}
+        for m in metrics:
             values = group[m].to_numpy(float)
             finite = values[np.isfinite(values)]
             row[f"{m}_mean"] = float(finite.mean()) if finite.size else float("nan")
@@ -110,15 +139,17 @@ def summarise(cells: list[dict]):
     return pd.DataFrame(rows)
 
 
+def _pm(row, m, nd, scale=1.0):
+    """'mean ± sd' of metric m in a summary row; '–' where no seed has a value."""
+    mean, sd = row[f"{m}_mean"] * scale, row[f"{m}_sd"] * scale
+    if not np.isfinite(mean):
+        return "–"
+    return f"{mean:.{nd}f}" + (f" ± {sd:.{nd}f}" if np.isfinite(sd) else "")
+
+
 def markdown_frame(summary):
     """The summary as people read it: mean ± sd (over seeds) per metric."""
     import pandas as pd
-
-    def pm(row, m, nd):
-        mean, sd = row[f"{m}_mean"], row[f"{m}_sd"]
-        if not np.isfinite(mean):
-            return "–"
-        return f"{mean:.{nd}f}" + (f" ± {sd:.{nd}f}" if np.isfinite(sd) else "")
 
     columns = {"T-MAE all": ("mae_all", 2), "below Tc": ("mae_below", 2), "near Tc": ("mae_near", 2),
                "above Tc": ("mae_above", 2), "Spearman": ("spearman_all", 2), "Spearman [1, 2)": ("spearman_1_2", 2),
@@ -128,7 +159,18 @@ def markdown_frame(summary):
     out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"],
                         "precision": summary["precision"]})
     for name, (m, nd) in columns.items():
-        out[name] = [pm(r, m, nd) for _, r in summary.iterrows()]
+        out[name] = [_pm(r, m, nd) for _, r in summary.iterrows()]
+    return out
+
+
+def epsilon_frame(summary):
+    """The ε sweep as people read it: changed pixels [%] at Tc + ε, mean ± sd over seeds."""
+    import pandas as pd
+
+    columns = [c.removesuffix("_mean") for c in summary.columns if c.startswith("changed_") and c.endswith("_mean")]
+    out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"]})
+    for m in columns:
+        out[f"ε = {m.removeprefix('changed_')}"] = [_pm(r, m, 2, scale=100.0) for _, r in summary.iterrows()]
     return out
 
 
@@ -144,5 +186,7 @@ def notes(summary) -> list[str]:
         "diversity (flip): mean pairwise pixel disagreement at the same T, an image and its spin flip equal "
         "(0 = collapse). gain 1+γ: mean gain of G's first conditional BN; z share: the fraction of block 0's "
         "output variance due to the noise (bcgan.training.diagnostics).",
+        f"ε at Tc: the percentage of pixels whose spin changes when the label moves from Tc to Tc + ε, fp32, "
+        f"the mean over {first.epsilon_rows} fixed noise inputs (the same for every cell), then over seeds.",
         "A difference between arms is real only where it exceeds the seed spread.",
     ]

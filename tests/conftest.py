@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -44,9 +45,24 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory) -> Path:
-    """The complete smoke preset, built once from a clean directory; returns that directory."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    snakemake(workdir, "--cores", "2", "--config", "preset=smoke")
+    """The complete smoke preset, built once per test run from a clean directory; returns this worker's
+    own copy of it (results, mtimes and Snakemake's metadata), which its tests may change.
+
+    Why a copy: under pytest-xdist every worker is its own process with its own session fixtures; the
+    first worker to ask builds the run under a file lock in the directory the workers share, the others
+    wait for it and copy it, so the smoke DAG runs once however many workers use it."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own (xdist's documented pattern)
+    built = shared / "smoke-built"
+    with open(shared / "smoke.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (built / ".complete").exists():
+            shutil.rmtree(built, ignore_errors=True)
+            snakemake(copy_workflow(built), "--cores", "2", "--config", "preset=smoke")
+            (built / ".complete").touch()
+    workdir = tmp_path_factory.mktemp("smoke")
+    shutil.copytree(built, workdir, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
     return workdir
 
 

@@ -29,6 +29,10 @@ if _REASON:
 from slurm.harness import job_logs, outputs_by_slurm_job, run_profile, slurm_states, submitted_job_ids  # noqa: E402
 
 
+# one SLURM cluster for the module: under pytest-xdist its tests stay on one worker (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("slurm")
+
+
 @pytest.fixture(scope="module")
 def cluster():
     with LocalSlurm() as c:
@@ -87,17 +91,12 @@ def _result_files(root: Path) -> dict[str, Path]:
 
 
 # ------------------------------------------------------------------ the real workflow
-def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, smoke_run, tmp_path):
-    import shutil
+def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, request, tmp_path):
+    from conftest import copy_workflow
 
-    from conftest import WORKFLOW_FILES
-
-    # the very workflow files the local run used (the checkout may change meanwhile), no results
-    workdir = tmp_path / "slurm"
-    for name in WORKFLOW_FILES:
-        src, dst = smoke_run / name, workdir / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+    # the workflow files, no results; the local run to compare with is asked for only once SLURM has
+    # finished, so that under pytest-xdist another worker builds it meanwhile
+    workdir = copy_workflow(tmp_path / "slurm")
     proc = run_profile(cluster, workdir, "--config", "preset=smoke")
     print(f"smoke preset under SLURM: {proc.elapsed:.1f} s", file=sys.stderr)
 
@@ -126,6 +125,7 @@ def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, smoke_run, tmp
     assert not orphans, f"results not produced by any SLURM job: {orphans}"
 
     # same files as the local run, same content where outputs are deterministic
+    smoke_run = request.getfixturevalue("smoke_run")
     local_files = _result_files(smoke_run)
     assert sorted(slurm_files) == sorted(local_files)
     diffs = {rel: d for rel in sorted(science) if (d := _differs(slurm_files[rel], local_files[rel]))}

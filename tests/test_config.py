@@ -8,7 +8,7 @@ from bcgan.errors import UserError
 
 
 def test_every_preset_resolves_and_fills_t_max():
-    for name in ("smoke", "mini", "paper"):
+    for name in ("smoke", "mini", "midi", "paper"):
         cfg = resolve({"preset": name})
         assert cfg["preset"] == name
         assert cfg["data"]["t_max"] == pytest.approx(2 * TC)
@@ -17,6 +17,31 @@ def test_every_preset_resolves_and_fills_t_max():
 def test_paper_preset_matches_the_paper():
     cfg = resolve({"preset": "paper"})
     assert cfg["data"]["size"] == 128 and cfg["data"]["steps"] is None  # N = 128, N^3 steps
+
+
+def test_midi_is_mini_with_only_the_lattice_size_changed():
+    """The scale check's one factor is L: everything a model or its evaluation sees is mini's."""
+    mini, midi = resolve({"preset": "mini"}), resolve({"preset": "midi"})
+    assert (mini["data"]["size"], midi["data"]["size"]) == (32, 64)
+    for cfg in (mini, midi):
+        cfg.pop("preset"), cfg["data"].pop("size"), cfg["study"].pop("label_sets")
+    assert midi == mini
+    arms = resolve({"preset": "midi"})["study"]["label_sets"]
+    assert arms == [{"labels": "uniform", "arms": ["ccgan", "cgan64", "bcgan", "bcgan-proj", "scalar-proj"]}]
+
+
+def test_a_preset_extending_an_undefined_one_is_named(tmp_path, monkeypatch):
+    import bcgan.config as config
+
+    bad = tmp_path / "presets.yaml"
+    bad.write_text("base: {seed: 1}\npresets:\n  a: {extends: b}\n")
+    monkeypatch.setattr(config, "PRESETS_FILE", bad)
+    config.presets.cache_clear()
+    try:
+        with pytest.raises(UserError, match="preset 'a' extends 'b'"):
+            config.presets()
+    finally:
+        config.presets.cache_clear()
 
 
 def test_override_replaces_only_the_given_value():
@@ -34,7 +59,7 @@ def test_deep_merge_does_not_mutate_inputs():
 @pytest.mark.parametrize(
     "override, expected",
     [
-        ({"preset": "huge"}, "preset: 'huge' is not one of smoke, mini, paper"),
+        ({"preset": "huge"}, "preset: 'huge' is not one of smoke, mini, midi, paper"),
         ({"data": {"n_image": 5}}, "data: unknown key 'n_image' (allowed: heldout_images, n_images"),
         ({"colour": 1}, "unknown key 'colour'"),
         ({"data": {"size": "big"}}, "data.size: 'big' has the wrong type (expected integer)"),

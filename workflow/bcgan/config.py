@@ -21,9 +21,17 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.y
 
 @cache
 def presets() -> dict:
-    """{name: full preset}: each preset of presets.yaml merged over its ``base``."""
+    """{name: full preset}: each preset of presets.yaml merged over its ``base``, or over the earlier
+    preset its ``extends:`` names (so that ``midi`` shows it is ``mini`` with only L changed)."""
     doc = yaml.safe_load(PRESETS_FILE.read_text())
-    return {name: deep_merge(doc["base"], diff or {}) for name, diff in doc["presets"].items()}
+    resolved: dict = {}
+    for name, diff in doc["presets"].items():
+        diff = dict(diff or {})
+        parent = diff.pop("extends", None)
+        if parent is not None and parent not in resolved:
+            raise UserError(f"{PRESETS_FILE.name}: preset {name!r} extends {parent!r}, which is not defined above it")
+        resolved[name] = deep_merge(resolved[parent] if parent else doc["base"], diff)
+    return resolved
 
 
 @cache

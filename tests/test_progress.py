@@ -120,3 +120,25 @@ def test_progress_rows_survive_a_crash_bit_identically(tmp_path, monkeypatch):
     G_eval, _, _ = train_gan(images, t, cfg(2), eval_set=es, eval_every=4, progress=False)
     for k, v in G_plain.state_dict().items():
         assert torch.equal(v, G_eval.state_dict()[k]), k
+
+
+def test_diversity_by_region_splits_the_grid_at_tc():
+    """One image per temperature above Tc and independent ones below: the grid mean hides it, the regions
+    do not (regions as T-MAE's: near = |T − Tc| < 0.1 Tc)."""
+    from bcgan.data.ising import TC
+    from bcgan.psd.metrics import diversity
+    from bcgan.training.progress import diversity_by_region, region_of
+
+    grid = np.array([0.5, 1.5, TC, 3.0, 4.0], np.float32)
+    assert list(region_of(grid, tc=TC, near_frac=0.1)) == ["below", "below", "near", "above", "above"]
+    rng = np.random.default_rng(0)
+    t = np.repeat(grid, 40)
+    images = np.where(rng.random((t.size, 16, 16)) > 0.5, 255, 0).astype(np.uint8)
+    images[t > TC + 0.5] = images[t > TC + 0.5][0]  # above Tc: one image, repeated
+    _, per_t = diversity(images, t, flip_invariant=True)
+    regions = diversity_by_region(per_t["key"], per_t["diversity"], tc=TC, near_frac=0.1)
+    assert regions["diversity_flip_above"] == 0.0
+    expected = 0.5 - np.sqrt(2 / np.pi) / (2 * 16)  # E min(d, 1 − d) = ½ − E|d − ½|, d ~ Bin(256, ½)/256
+    assert regions["diversity_flip_below"] == pytest.approx(expected, abs=0.01)
+    assert regions["diversity_flip_near"] == pytest.approx(expected, abs=0.01)
+    assert np.isnan(diversity_by_region(grid[:2], [0.1, 0.2], tc=TC, near_frac=0.1)["diversity_flip_above"])

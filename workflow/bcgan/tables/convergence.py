@@ -30,7 +30,8 @@ import numpy as np
 from bcgan.errors import UserError
 
 METRICS = {"mae_all": "T-MAE", "psd_distance": "PSD distance", "diversity_flip": "diversity (flip)",
-           "energy_error": "energy error"}
+           "energy_error": "energy error", "diversity_flip_below": "diversity (flip) below Tc",
+           "diversity_flip_near": "diversity (flip) near Tc", "diversity_flip_above": "diversity (flip) above Tc"}
 FRACTION = 0.2   # the last fifth of training
 TOLERANCE = 2.0  # flat: |drift| <= TOLERANCE * scatter
 

@@ -39,22 +39,26 @@ REGIONS = ("all", "below", "near", "above")
 def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_frac: float) -> dict:
     """All metrics of one generated set (images grouped by their conditioning temperature)."""
     from bcgan.psd.metrics import diversity, magnetisation, psd_distance, t_response, temperature_errors
+    from bcgan.training.progress import diversity_by_region
 
     row = temperature_errors(t_cond, t_est, tc=tc, near_frac=near_frac)
     response = t_response(t_cond, t_est)
     row.update({k: response[k] for k in ("spearman_all", "spearman_1_2", "spearman_2_4")})
     row["psd_distance"] = psd_distance(t_cond, t_cond, slope, intercept, model)[0]
     row["diversity"] = diversity(images, t_cond)[0]
-    row["diversity_flip"] = diversity(images, t_cond, flip_invariant=True)[0]
+    row["diversity_flip"], flip = diversity(images, t_cond, flip_invariant=True)
+    row.update(diversity_by_region(flip["key"], flip["diversity"], tc=tc, near_frac=near_frac))
     row["frac_positive"] = float(np.mean(magnetisation(images) > 0))
     row["n_images"] = int(np.asarray(t_cond).size)
     return row
 
 
-def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, psd_options: dict) -> dict:
+def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, psd_options: dict,
+                   tc: float, near_frac: float) -> dict:
     """The "real" row: response-model floor from the accuracy table, PSD distance / diversity of real sets."""
     from bcgan.psd.metrics import diversity, magnetisation, mean_energy_by_group, nearest_sets, psd_distance
     from bcgan.psd.spectrum import psd_fit
+    from bcgan.training.progress import diversity_by_region
 
     idx, grp = nearest_sets(temperature, grid, per_temperature)
     sel = np.asarray(images)[idx]
@@ -67,7 +71,8 @@ def real_reference(images, temperature, grid, per_temperature: int, model, *, ac
     row["bias_all"] = float(acc.loc["all", "bias"]) if "bias" in acc.columns and "all" in acc.index else np.nan
     row["psd_distance"] = psd_distance(grp, np.asarray(temperature)[idx], fit.slope, fit.intercept, model)[0]
     row["diversity"] = diversity(sel, grp)[0]
-    row["diversity_flip"] = diversity(sel, grp, flip_invariant=True)[0]
+    row["diversity_flip"], flip = diversity(sel, grp, flip_invariant=True)
+    row.update(diversity_by_region(np.asarray(grid)[flip["key"]], flip["diversity"], tc=tc, near_frac=near_frac))
     row["frac_positive"] = float(np.mean(magnetisation(sel) > 0))
     row["energy_by_t"] = mean_energy_by_group(sel, np.asarray(grid)[grp])
     return row
@@ -88,7 +93,8 @@ def read_activity(paths) -> dict:
 
 COLUMNS = ["variant", "model", "n_images", "mae_all", "mae_below", "mae_near", "mae_above", "bias_all",
            "psd_distance", "diversity", "diversity_flip", "frac_positive", "energy_error", "spearman_all",
-           "spearman_1_2", "spearman_2_4", "dead_fraction", "n_below", "n_near", "n_above"]
+           "spearman_1_2", "spearman_2_4", "dead_fraction", "n_below", "n_near", "n_above",
+           "diversity_flip_below", "diversity_flip_near", "diversity_flip_above"]
 
 
 def build(rows: dict, dead: dict):
@@ -115,6 +121,7 @@ def markdown_frame(table):
         "near Tc": table["mae_near"].map(f), "above Tc": table["mae_above"].map(f),
         "bias": table["bias_all"].map(f), "PSD distance": table["psd_distance"].map(lambda x: f(x, 2)),
         "diversity": table["diversity"].map(f), "diversity (flip)": table["diversity_flip"].map(f),
+        **{f"(flip) {r} Tc": table[f"diversity_flip_{r}"].map(f) for r in ("below", "near", "above")},
         "m > 0": table["frac_positive"].map(lambda x: f(x, 2)), "energy error": table["energy_error"].map(f),
         "Spearman": table["spearman_all"].map(lambda x: f(x, 2)),
         "Spearman [2, 4)": table["spearman_2_4"].map(lambda x: f(x, 2)),
@@ -130,7 +137,9 @@ def notes(near_frac: float, tc: float) -> list[str]:
         "PSD distance: average over the temperature grid of the Mahalanobis distance between the mean generated "
         "(slope, intercept) and the real-data response at that T, in real per-image standard deviations.",
         "diversity: mean pairwise fraction of differing pixels among images at the same T (0 = identical "
-        "images, 0.5 = independent random images); '(flip)' counts an image and its global spin flip as equal.",
+        "images, 0.5 = independent random images); '(flip)' counts an image and its global spin flip as equal; "
+        "'(flip) below / near / above Tc': the flip-invariant diversity averaged over the grid temperatures of "
+        "each region, beside the real images' own (the grid mean hides one image per temperature in one phase).",
         "m > 0: fraction of images with positive magnetisation (real: about one half). energy error: mean over "
         "the grid of |mean energy per spin − that of the real images at the same T| (J = 1, nearest neighbours).",
         "Spearman: rank correlation of the mean T_est per conditioning T with T over the grid (1 = follows T); "
@@ -197,7 +206,7 @@ def run(args) -> int:
     real_images, real_t = read_images(args.heldout)
     psd_options = {k: model.meta.get(k) for k in ("k_min", "k_max", "floor")}
     rows["real"] = real_reference(real_images, real_t, grid, max(per_t, 2), model, accuracy=accuracy,
-                                  psd_options=psd_options)
+                                  psd_options=psd_options, tc=tc, near_frac=args.near_frac)
     real_keys, real_energy = rows["real"].pop("energy_by_t")
     for variant, (images, t) in generated.items():
         keys, energy = mean_energy_by_group(images, t)

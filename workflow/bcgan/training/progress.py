@@ -8,7 +8,9 @@ Why: GAN losses do not say whether G makes the right microstructure at the right
   every evaluation sees the same noise);
 * T-MAE through the PSD response model, overall and below / near / above Tc (``bcgan.psd.metrics``);
 * PSD distance to the real response (grid mean of the Mahalanobis distance of the mean fit);
-* diversity, raw and flip-invariant (mean pairwise pixel disagreement at each T);
+* diversity, raw and flip-invariant (mean pairwise pixel disagreement at each T), and the flip-invariant
+  one by region, below / near / above Tc (the grid mean hides a generator that makes one image per
+  temperature in the disordered phase and many below Tc);
 * energy error: grid mean of |<e>_gen(T) − <e>_real(T)|, e the nearest-neighbour energy per spin,
   against the real training images nearest each grid temperature;
 * frac_positive: fraction of images with positive magnetisation (real data: about one half);
@@ -32,7 +34,8 @@ from bcgan.io import atomic_path
 
 COLUMNS = ["iteration", "images_seen", "mae_all", "mae_below", "mae_near", "mae_above", "psd_distance",
            "diversity", "diversity_flip", "energy_error", "frac_positive", "spearman_all", "spearman_1_2",
-           "spearman_2_4"]
+           "spearman_2_4", "diversity_flip_below", "diversity_flip_near", "diversity_flip_above"]
+REGIONS = ("below", "near", "above")
 
 
 @dataclass
@@ -117,16 +120,32 @@ def metrics_and_response(images, t_cond, eval_set: EvalSet) -> tuple[dict, dict]
     errors = temperature_errors(t, t_est, tc=meta["tc"], near_frac=eval_set.near_frac)
     energy = mean_energy_by_group(images, t)[1]  # t covers every grid temperature, in grid order
     response = t_response(t, t_est)
+    flip_mean, flip = diversity(images, t, flip_invariant=True)
     row = {
         **{f"mae_{r}": errors[f"mae_{r}"] for r in ("all", "below", "near", "above")},
         "psd_distance": psd_distance(t, t, fit.slope, fit.intercept, model)[0],
         "diversity": diversity(images, t)[0],
-        "diversity_flip": diversity(images, t, flip_invariant=True)[0],
+        "diversity_flip": flip_mean,
+        **diversity_by_region(flip["key"], flip["diversity"], tc=meta["tc"], near_frac=eval_set.near_frac),
         "energy_error": float(np.mean(np.abs(energy - eval_set.real_energy))),
         "frac_positive": float(np.mean(magnetisation(images) > 0)),
         **{k: response[k] for k in ("spearman_all", "spearman_1_2", "spearman_2_4")},
     }
     return row, response
+
+
+def region_of(t, *, tc: float, near_frac: float) -> np.ndarray:
+    """'below', 'near' or 'above' per temperature: near means |T − Tc| < near_frac·Tc, as T-MAE's regions."""
+    t = np.asarray(t, np.float64)
+    return np.where(np.abs(t - tc) < near_frac * tc, "near", np.where(t < tc, "below", "above"))
+
+
+def diversity_by_region(t, values, *, tc: float, near_frac: float) -> dict:
+    """{'diversity_flip_<region>': mean of the per-temperature diversities in that region} (nan if none)."""
+    regions = region_of(t, tc=tc, near_frac=near_frac)
+    values = np.asarray(values, np.float64)
+    return {f"diversity_flip_{r}": float(values[regions == r].mean()) if (regions == r).any() else float("nan")
+            for r in REGIONS}
 
 
 def write_progress_csv(path, rows) -> None:

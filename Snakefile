@@ -18,6 +18,7 @@ include: "workflow/rules/psd.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/physics.smk"
 include: "workflow/rules/study.smk"
 
 

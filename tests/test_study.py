@@ -15,7 +15,17 @@ from bcgan.data.ising import TC
 from bcgan.errors import UserError
 from bcgan.evaluation.perturb import noise_from_seeds, noise_seeds
 from bcgan.nets.models import build_generator
-from bcgan.study.cells import METRICS, epsilon_frame, epsilon_sweep, grid_points, label_set_dir, read_cells, summarise
+from bcgan.study.cells import (
+    METRICS,
+    epsilon_frame,
+    epsilon_sweep,
+    grid_points,
+    label_set_dir,
+    physics_frame,
+    read_cells,
+    region_frame,
+    summarise,
+)
 
 
 def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_path):
@@ -37,6 +47,9 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
             assert doc["epsilon"] == resolve({"preset": "smoke"})["analysis"]["epsilons"]
             assert len(doc["changed_fraction"]) == len(doc["epsilon"])
             assert doc["epsilon_rows"] == cfg["eval_per_temperature"]
+            physics_n = resolve({"preset": "smoke"})["physics"]["per_temperature"]
+            assert doc["physics_per_temperature"] == physics_n and np.isfinite(doc["dist_e"])
+            assert all(1e-3 < v < 5 for v in doc["physics_floor"].values()), doc["physics_floor"]
             log = (smoke_run / "results/smoke/logs/study" / f"train_{label_set_dir(labels)}_{arm}_seed{seed}.log")
             assert f"training {arm} on" in log.read_text()  # the train command's own log line
     # two seeds train differently (the spread is not zero by construction)
@@ -50,6 +63,7 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
     assert values.size == 4 and counts.min() == counts.max()
     md = (study / "summary.md").read_text()
     assert (study / "t_response.png").read_bytes()[:4] == b"\x89PNG" and "± " in md and "## ε at Tc" in md
+    assert "## Physics" in md and "## Flip diversity by region" in md
     dry = snakemake(smoke_run, "--cores", "1", "--dry-run", "study", "--config", "preset=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr
     # the report of `all study` holds the study's table and figure, with their captions
@@ -61,12 +75,16 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
 
 
 def _cell(arm, labels, seed, value):
-    return {"format": "bcgan-study-cell/2", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
+    return {"format": "bcgan-study-cell/3", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
             "precision": "bf16" if seed == 2 else "fp32", "device": "cpu",
             "n_all": 32, "n_1_2": 7, "n_2_4": 14, "grid": [1.0, 2.0], "mean_t_est": [1.0, 2.0],
             **{m: value for m in METRICS}, "spearman_1_2": float("nan") if seed == 3 else value,
             "epsilon": [1e-6, 0.1], "epsilon_rows": 4, "changed_fraction": [0.0, value / 10],
-            "mean_abs_delta": [0.0, value]}
+            "mean_abs_delta": [0.0, value], "physics_per_temperature": 128,
+            **{f"real_diversity_flip_{r}": 4.0 for r in ("below", "near", "above")},
+            "physics_floor": {f"dist_{k}": 1.1 for k in ("abs_m", "e", "chi", "heat_capacity", "binder", "xi",
+                                                         "domain_size", "largest_domain")},
+            "physics_real_peaks": {"chi": 2.4, "heat_capacity": 2.3}}
 
 
 def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
@@ -87,9 +105,21 @@ def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
     with pytest.raises(UserError, match=r"cell ccgan, labels uniform, seed 1 swept ε = \[0.0001\]"):
         summarise(cells + [other])
     path = tmp_path / "cell.json"
-    path.write_text(json.dumps({"format": "bcgan-study-cell/1"}))  # a cell from before the ε sweep
-    with pytest.raises(UserError, match="not a bcgan-study-cell/2 file"):
+    path.write_text(json.dumps({"format": "bcgan-study-cell/2"}))  # a cell from before the physics yardstick
+    with pytest.raises(UserError, match="not a bcgan-study-cell/3 file"):
         read_cells([path])
+
+
+def test_summary_counts_the_seeds_that_collapsed_in_each_region():
+    """Collapsed: flip diversity below half the Monte Carlo lattices' in a region (4.0 in _cell)."""
+    cells = [_cell("bcgan", "uniform", s, v) for s, v in ((1, 1.0), (2, 3.0), (3, 6.0))]
+    cells[2]["diversity_flip_above"] = 0.5  # seed 3 collapsed above Tc only
+    row = summarise(cells).iloc[0]
+    assert (row.collapsed_any, row.collapsed_below, row.collapsed_near, row.collapsed_above) == (2, 1, 1, 2)
+    regions = region_frame(summarise(cells)).iloc[0]
+    assert regions["collapsed above"] == 2 and "Monte Carlo 4.000" in " ".join(region_frame(summarise(cells)).columns)
+    physics = physics_frame(summarise(cells), cells[0]["physics_floor"], cells[0]["physics_real_peaks"])
+    assert physics.iloc[0]["χ"] == "1.1" and physics.iloc[1]["χ peak T"].startswith("3.33 ± ")
 
 
 def test_cell_epsilon_sweep_counts_the_spins_that_flip():

@@ -29,6 +29,9 @@ LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 DATA = CFG["data"]
 ANALYSIS = CFG["analysis"]
+PHYSICS = CFG["physics"]
+# seeds of the two Monte Carlo reference sets (the dataset's own is CFG["seed"]): distinct streams
+PHYSICS_SEEDS = {"a": CFG["seed"] + 1, "b": CFG["seed"] + 2}
 N_SHARDS = math.ceil(DATA["n_images"] / DATA["shard_size"])
 VARIANTS = CFG["models"]["variants"]
 # Figures that compare particular variants exist only when the preset trains all of them.
@@ -261,6 +264,9 @@ def final_outputs():
         f"{RESULTS}/tables/table1.md",
         f"{RESULTS}/tables/metrics.csv",
         f"{RESULTS}/tables/metrics.md",
+        f"{RESULTS}/tables/physics.csv",
+        f"{RESULTS}/tables/physics.md",
+        *figure("physics"),
         *figure("fig5_activity"),
         *figure("epsilon_sensitivity"),
         f"{RESULTS}/explorer.html",

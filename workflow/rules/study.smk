@@ -152,6 +152,7 @@ rule study_cell:
         eval_seed=CFG["seed"],
         epsilons=" ".join(map(str, ANALYSIS["epsilons"])),  # the ε of Fig 6, over as many noise rows
         epsilon_rows=STUDY["eval_per_temperature"],  # as the evaluation has images per temperature
+        physics=f"--physics-per-temperature {PHYSICS['per_temperature']} --physics-bootstrap {PHYSICS['bootstrap']}",
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -163,7 +164,7 @@ rule study_cell:
         " --seed {wildcards.seed} --shards {input.shards} --response {input.response}"
         " --eval-temperatures {params.eval_temperatures} --eval-per-temperature {params.eval_per_temperature}"
         " --eval-seed {params.eval_seed} --epsilons {params.epsilons} --epsilon-rows {params.epsilon_rows}"
-        " --threads {threads} --out {output} > {log} 2>&1"
+        " {params.physics} --threads {threads} --out {output} > {log} 2>&1"
 
 
 rule study_summary:

@@ -17,8 +17,8 @@ from bcgan import __version__
 from bcgan.errors import UserError
 
 # Each name is a module bcgan.cli.<name> with add_parser(subparsers); order is the order of --help.
-COMMANDS = ["ising", "inspect", "dataset", "psd", "params", "train", "sample", "generate", "analyse", "figure",
-            "table", "explorer", "resources", "bench", "study"]
+COMMANDS = ["ising", "inspect", "dataset", "psd", "params", "train", "sample", "generate", "analyse", "physics",
+            "figure", "table", "explorer", "resources", "bench", "study"]
 
 _words: list[str] = []  # positional words of the command line being parsed (command, sub-command, ...)
 

@@ -2,7 +2,7 @@
 
   bcgan study cell --generator G.pt --arm A --labels uniform|grid:K --seed S --shards SHARD.h5 ...
       --response response.json --eval-temperatures 32 --eval-per-temperature 16 --eval-seed 20240601 \
-      --epsilons 1e-6 1e-2 --epsilon-rows 16 --out cell.json
+      --epsilons 1e-6 1e-2 --epsilon-rows 16 --physics-per-temperature 128 --physics-bootstrap 200 --out cell.json
   bcgan study summary CELL.json ... --out-csv summary.csv --out-md summary.md --pdf t_response.pdf --png t_response.png
 
 The cells are trained by the workflow's train command (workflow/rules/study.smk); see bcgan.study.cells.
@@ -29,6 +29,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eval-seed", type=int, required=True, help="noise seed of the evaluation, the same for every cell")
     p.add_argument("--epsilons", type=float, nargs="+", required=True, help="label perturbations ε at Tc")
     p.add_argument("--epsilon-rows", type=int, required=True, help="fixed noise inputs of the ε sweep")
+    p.add_argument("--physics-per-temperature", type=int, required=True,
+                   help="images per grid temperature of the physics yardstick (the cell's and Monte Carlo's)")
+    p.add_argument("--physics-bootstrap", type=int, required=True, help="bootstrap resamples of its estimators")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", type=Path, required=True, help="output cell.json")
     p.set_defaults(func=run_cell)
@@ -43,17 +46,20 @@ def add_parser(subparsers) -> None:
 
 
 def run_cell(args) -> int:
-    from bcgan.data.shards import read_images
+    from bcgan.data.shards import read_images, read_shard
     from bcgan.errors import UserError
     from bcgan.nets.precision import set_cpu_threads
     from bcgan.psd.response import load_response
-    from bcgan.study.cells import evaluate_cell, grid_points, write_cell
+    from bcgan.study.cells import evaluate_cell, grid_points, physics_reference, write_cell
     from bcgan.training.checkpoints import load_generator
     from bcgan.training.progress import make_eval_set
 
     grid_points(args.labels)
     if args.epsilon_rows < 1:
         raise UserError(f"--epsilon-rows must be >= 1, got {args.epsilon_rows}")
+    if args.physics_per_temperature < 2 or args.physics_bootstrap < 2:
+        raise UserError(f"--physics-per-temperature and --physics-bootstrap must be >= 2, got "
+                        f"{args.physics_per_temperature} and {args.physics_bootstrap}")
     set_cpu_threads(args.threads)
     G, payload = load_generator(args.generator)
     if G.spec.name != args.arm:
@@ -61,9 +67,14 @@ def run_cell(args) -> int:
     images, temps = read_images(args.shards)
     eval_set = make_eval_set(images, temps, load_response(args.response), n_temperatures=args.eval_temperatures,
                              per_temperature=args.eval_per_temperature, seed=args.eval_seed)
+    data = read_shard(args.shards[0])["attrs"]  # the Monte Carlo reference follows the data's recipe
+    reference = physics_reference(eval_set.grid, size=int(data["L"]), steps=int(data["steps"]),
+                                  per_temperature=args.physics_per_temperature, bootstrap=args.physics_bootstrap,
+                                  seed=args.eval_seed, near_frac=eval_set.near_frac, threads=args.threads)
     metadata = payload["metadata"]
     result = evaluate_cell(G, eval_set, epsilons=args.epsilons, epsilon_rows=args.epsilon_rows,
-                           epsilon_seed=args.eval_seed, precision=metadata.get("precision", "fp32"))
+                           epsilon_seed=args.eval_seed, physics_reference=reference,
+                           precision=metadata.get("precision", "fp32"))
     write_cell(args.out, arm=args.arm, label_set=args.labels, seed=args.seed, iterations=metadata["iterations"],
                precision=metadata.get("precision", "fp32"), device=metadata.get("device", "cpu"), result=result)
     print(f"arm={args.arm} labels={args.labels} seed={args.seed} mae_all={result['mae_all']:.3f} "
@@ -74,14 +85,25 @@ def run_cell(args) -> int:
 def run_summary(args) -> int:
     from bcgan.figures import study_response
     from bcgan.figures.style import save_figure
-    from bcgan.study.cells import epsilon_frame, markdown_frame, notes, read_cells, summarise
+    from bcgan.study.cells import (
+        epsilon_frame,
+        markdown_frame,
+        notes,
+        physics_frame,
+        read_cells,
+        region_frame,
+        summarise,
+    )
     from bcgan.tables import write_table
 
     cells = read_cells(args.cells)
     summary = summarise(cells)
     write_table(summary, args.out_csv, markdown_frame(summary), args.out_md,
                 title="Study: every arm and label set over its seeds", notes=notes(summary),
-                sections=[("ε at Tc: changed pixels [%]", epsilon_frame(summary))])
+                sections=[("ε at Tc: changed pixels [%]", epsilon_frame(summary)),
+                          ("Flip diversity by region, and seeds collapsed there", region_frame(summary)),
+                          ("Physics: distance to Monte Carlo [reference sd], and peak temperatures",
+                           physics_frame(summary, cells[0]["physics_floor"], cells[0]["physics_real_peaks"]))])
     save_figure(study_response.draw(cells), args.pdf, args.png)
     print(markdown_frame(summary).to_string(index=False))
     return 0

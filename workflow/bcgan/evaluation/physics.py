@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit
 
 from bcgan.errors import UserError
+from bcgan.io import read_csv
 
 SCALARS = ["abs_m", "e", "chi", "heat_capacity", "binder", "xi", "domain_size", "largest_domain"]
 LABELS = {  # axis labels with units (J = k_B = 1)
@@ -47,6 +48,7 @@ LABELS = {  # axis labels with units (J = k_B = 1)
     "largest_domain": "largest domain / N",
 }
 XI_FLAG = 0.4  # ξ₂ above this fraction of L is flagged
+COLUMNS = ("source", "t", "n", "observable", "value", "sd", "flag")  # a ``bcgan physics`` table
 
 
 def spins(images) -> np.ndarray:
@@ -235,3 +237,13 @@ def distances(model, real) -> dict:
     out["peak_chi"] = peak_temperature(t_m, v_m["chi"])
     out["peak_heat_capacity"] = peak_temperature(t_m, v_m["heat_capacity"])
     return out
+
+
+def read_observables(path):
+    """(source name, frame) of a ``bcgan physics`` table (COLUMNS; one source per file)."""
+    frame = read_csv(path, COLUMNS, what="physics observables")
+    sources = frame["source"].unique()
+    if len(sources) != 1:
+        raise UserError(f"physics observables {path}: expected one source, found {list(sources)}")
+    frame["flag"] = frame["flag"].fillna("")
+    return str(sources[0]), frame

@@ -7,11 +7,16 @@ data are fixed. Label sets: ``uniform`` (the workflow's own shards: every label 
 ``bcgan.data.ising.grid_temperatures``). Every cell trains through the train rule's command and is then
 evaluated here on one fixed grid of conditioning temperatures and noise (``bcgan.training.progress``): T-MAE
 by region, Spearman of the mean T_est with T over the grid and inside [1, 2) and [2, 4) ("reads the
-mantissa"), flip-invariant diversity, PSD distance, energy error, two collapse diagnostics
-(``bcgan.training.diagnostics``), and the ε sweep at Tc (paper Fig 6, ``bcgan.evaluation.perturb``): the
-fraction of pixels that change when the label moves from Tc to Tc + ε, over fixed noise rows. The
-summary gives, per arm and label set, the number of seeds and the mean and standard deviation of each
-metric over seeds: a difference between arms is real only where it exceeds that spread.
+mantissa"), flip-invariant diversity over the grid and below / near / above Tc, PSD distance, energy
+error, two collapse diagnostics (``bcgan.training.diagnostics``), the ε sweep at Tc (paper Fig 6,
+``bcgan.evaluation.perturb``): the fraction of pixels that change when the label moves from Tc to
+Tc + ε, over fixed noise rows; and the physics yardstick (``bcgan.evaluation.physics``): the cell's
+lattices at every grid temperature against fresh Monte Carlo lattices simulated at the same
+temperatures with the data's recipe, the same number each, and a second Monte Carlo set as the floor.
+A seed *collapsed* in a region when its flip diversity there is below half the Monte Carlo lattices'.
+The summary gives, per arm and label set, the number of seeds, how many collapsed, and the mean and
+standard deviation of each metric over seeds: a difference between arms is real only where it
+exceeds that spread.
 """
 
 from __future__ import annotations
@@ -26,9 +31,14 @@ from bcgan.errors import UserError
 from bcgan.io import atomic_path, read_json
 
 LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
+REGIONS = ("below", "near", "above")
+PHYSICS_METRICS = [*(f"dist_{k}" for k in ("abs_m", "e", "chi", "heat_capacity", "binder", "xi", "domain_size",
+                                           "largest_domain")), "peak_chi", "peak_heat_capacity"]
 METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
-           "diversity_flip", "psd_distance", "energy_error", "gain_mean", "z_share"]
-CELL_FORMAT = "bcgan-study-cell/2"  # /2: the ε sweep
+           "diversity_flip", "psd_distance", "energy_error", "gain_mean", "z_share",
+           *(f"diversity_flip_{r}" for r in REGIONS), *PHYSICS_METRICS]
+COLLAPSE = 0.5  # collapsed in a region: flip diversity below this fraction of the Monte Carlo lattices'
+CELL_FORMAT = "bcgan-study-cell/3"  # /2: the ε sweep; /3: diversity by region and the physics yardstick
 
 
 def grid_points(label_set: str) -> int | None:
@@ -48,9 +58,10 @@ def label_set_dir(label_set: str) -> str:
     return "uniform" if k is None else f"grid{k}"
 
 
-def evaluate_cell(generator, eval_set, *, epsilons, epsilon_rows: int, epsilon_seed: int,
+def evaluate_cell(generator, eval_set, *, epsilons, epsilon_rows: int, epsilon_seed: int, physics_reference,
                   precision: str = "fp32") -> dict:
-    """Metrics (METRICS), the mean T_est per grid temperature and the ε sweep of one trained generator."""
+    """Metrics (METRICS), the mean T_est per grid temperature, the ε sweep and the physics of one trained
+    generator; ``physics_reference`` comes from :func:`physics_reference` (the same for every cell)."""
     from bcgan.nets.sampling import generate
     from bcgan.training.diagnostics import cbn_gain_stats, z_share
     from bcgan.training.progress import metrics_and_response
@@ -60,10 +71,52 @@ def evaluate_cell(generator, eval_set, *, epsilons, epsilon_rows: int, epsilon_s
     row, response = metrics_and_response(images, eval_set.temperature, eval_set)
     row.update(gain_mean=cbn_gain_stats(generator, eval_set.grid)["gain_mean"],
                z_share=z_share(generator, eval_set.grid))
+    row.update(physics_of_generator(generator, physics_reference, seed=epsilon_seed, precision=precision))
     return {**{k: float(row[k]) for k in METRICS},
             **{k: response[k] for k in ("n_all", "n_1_2", "n_2_4")},
             "grid": [float(g) for g in response["grid"]], "mean_t_est": [float(m) for m in response["mean_t_est"]],
+            **{f"real_diversity_flip_{r}": physics_reference[f"diversity_flip_{r}"] for r in REGIONS},
+            "physics_per_temperature": physics_reference["per_temperature"],
+            "physics_floor": physics_reference["floor"], "physics_real_peaks": physics_reference["peaks"],
             **epsilon_sweep(generator, epsilons, rows=epsilon_rows, seed=epsilon_seed)}
+
+
+def physics_reference(grid, *, size: int, steps: int, per_temperature: int, bootstrap: int, seed: int,
+                      near_frac: float = 0.1, threads: int | None = None) -> dict:
+    """Two fresh Monte Carlo sets at the grid temperatures (the data's recipe: ``steps`` flips from random
+    spins; seeds ``seed`` + 1 and + 2): the first is the reference, the second's distance to it the
+    floor. Also the reference's peaks and its flip diversity by region (the collapse threshold)."""
+    from bcgan.data.ising import TC, simulate
+    from bcgan.evaluation.physics import distances, observables, peak_temperature, wide
+    from bcgan.psd.metrics import diversity
+    from bcgan.training.progress import diversity_by_region
+
+    t = np.repeat(np.asarray(grid, np.float32), per_temperature)
+    sets = [simulate(t, size, steps=steps, seed=seed + k, threads=threads)["images"] for k in (1, 2)]
+    real, second = (observables(images, t, bootstrap=bootstrap, seed=seed) for images in sets)
+    grid_t, value, _ = wide(real)
+    _, flip = diversity(sets[0], t, flip_invariant=True)
+    return {"table": real, "temperature": t, "bootstrap": int(bootstrap), "per_temperature": int(per_temperature),
+            "floor": {k: v for k, v in distances(second, real).items() if k.startswith("dist_")},
+            "peaks": {"chi": peak_temperature(grid_t, value["chi"]),
+                      "heat_capacity": peak_temperature(grid_t, value["heat_capacity"])},
+            **diversity_by_region(flip["key"], flip["diversity"], tc=TC, near_frac=near_frac)}
+
+
+def physics_of_generator(generator, reference: dict, *, seed: int, precision: str) -> dict:
+    """The PHYSICS_METRICS of a generator's lattices at the reference's temperatures and count."""
+    from bcgan.evaluation.physics import distances, observables
+    from bcgan.nets.sampling import generate, noise_seeds
+
+    t = reference["temperature"]
+    images = generate(generator.eval(), t, noise_seeds(seed, t.size), precision=precision, progress=False)
+    return distances(observables(images, t, bootstrap=reference["bootstrap"], seed=seed), reference["table"])
+
+
+def collapsed(cell: dict) -> dict:
+    """{region: True where the cell's flip diversity is below COLLAPSE x the Monte Carlo lattices'}."""
+    return {r: bool(cell[f"diversity_flip_{r}"] < COLLAPSE * cell[f"real_diversity_flip_{r}"]) for r in REGIONS
+            if np.isfinite(cell[f"diversity_flip_{r}"]) and np.isfinite(cell[f"real_diversity_flip_{r}"])}
 
 
 def epsilon_sweep(generator, epsilons, *, rows: int, seed: int) -> dict:
@@ -117,9 +170,16 @@ def summarise(cells: list[dict]):
                             f"ε = {c['epsilon']}, the first cell {epsilons}")
     metrics = [*METRICS, *map(epsilon_column, epsilons)]
     frame = pd.DataFrame([{**{k: c[k] for k in ("arm", "label_set", "seed", "iterations", "precision", "n_all",
-                                                  "n_1_2", "n_2_4", "epsilon_rows", *METRICS)},
+                                                  "n_1_2", "n_2_4", "epsilon_rows", "physics_per_temperature",
+                                                  *METRICS)},
+                           **{f"real_diversity_flip_{r}": c[f"real_diversity_flip_{r}"] for r in REGIONS},
+                           **{f"collapsed_{r}": flag for r, flag in collapsed(c).items()},
                            **{epsilon_column(e): f for e, f in zip(epsilons, c["changed_fraction"])}}
                           for c in cells])
+    for r in ("any", *REGIONS):
+        if f"collapsed_{r}" not in frame:
+            frame[f"collapsed_{r}"] = False
+    frame["collapsed_any"] = frame[[f"collapsed_{r}" for r in REGIONS]].fillna(False).any(axis=1)
     duplicated = frame[frame.duplicated(["arm", "label_set", "seed"])]
     if len(duplicated):
         r = duplicated.iloc[0]
@@ -129,7 +189,10 @@ def summarise(cells: list[dict]):
         row = {"arm": arm, "label_set": label_set, "seeds": int(len(group)),
                "iterations": int(group["iterations"].max()),
                "precision": ",".join(sorted(set(group["precision"]))),  # two names: the seeds mixed them
-               **{k: int(group[k].iloc[0]) for k in ("n_all", "n_1_2", "n_2_4", "epsilon_rows")}}
+               **{k: int(group[k].iloc[0]) for k in ("n_all", "n_1_2", "n_2_4", "epsilon_rows",
+                                                     "physics_per_temperature")},
+               **{f"collapsed_{r}": int(group[f"collapsed_{r}"].fillna(False).sum()) for r in ("any", *REGIONS)},
+               **{f"real_diversity_flip_{r}": float(group[f"real_diversity_flip_{r}"].iloc[0]) for r in REGIONS}}
         for m in metrics:
             values = group[m].to_numpy(float)
             finite = values[np.isfinite(values)]
@@ -157,10 +220,41 @@ def markdown_frame(summary):
                "PSD distance": ("psd_distance", 1), "energy error": ("energy_error", 3),
                "gain 1+γ": ("gain_mean", 2), "z share": ("z_share", 2)}
     out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"],
-                        "precision": summary["precision"]})
+                        "collapsed": summary["collapsed_any"], "precision": summary["precision"]})
     for name, (m, nd) in columns.items():
         out[name] = [_pm(r, m, nd) for _, r in summary.iterrows()]
     return out
+
+
+def region_frame(summary):
+    """Flip diversity below / near / above Tc, mean ± sd over seeds, the Monte Carlo lattices' beside it,
+    and how many seeds fell below half of it (collapsed) in each region."""
+    import pandas as pd
+
+    out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"]})
+    first = summary.iloc[0]
+    for r in REGIONS:
+        real = first[f"real_diversity_flip_{r}"]
+        out[f"{r} Tc (Monte Carlo {real:.3f})"] = [_pm(row, f"diversity_flip_{r}", 3) for _, row in summary.iterrows()]
+        out[f"collapsed {r}"] = summary[f"collapsed_{r}"]
+    return out
+
+
+def physics_frame(summary, floor: dict, peaks: dict):
+    """The physics yardstick: distance to Monte Carlo in the reference's sd per observable (mean ± sd over
+    seeds), the χ and C peak temperatures, and the floor (a second Monte Carlo set) as the first row."""
+    import pandas as pd
+
+    names = {"abs_m": "⟨|m|⟩", "e": "⟨e⟩", "chi": "χ", "heat_capacity": "C", "binder": "U₄", "xi": "ξ₂",
+             "domain_size": "domain size", "largest_domain": "largest domain"}
+    rows = [{"arm": "Monte Carlo, second set (floor)", "labels": "", "seeds": "",
+             **{name: f"{floor[f'dist_{k}']:.1f}" for k, name in names.items()},
+             "χ peak T": f"{peaks['chi']:.2f}", "C peak T": f"{peaks['heat_capacity']:.2f}"}]
+    for _, r in summary.iterrows():
+        rows.append({"arm": r["arm"], "labels": r["label_set"], "seeds": r["seeds"],
+                     **{name: _pm(r, f"dist_{k}", 1) for k, name in names.items()},
+                     "χ peak T": _pm(r, "peak_chi", 2), "C peak T": _pm(r, "peak_heat_capacity", 2)})
+    return pd.DataFrame(rows)
 
 
 def epsilon_frame(summary):
@@ -188,5 +282,11 @@ def notes(summary) -> list[str]:
         "output variance due to the noise (bcgan.training.diagnostics).",
         f"ε at Tc: the percentage of pixels whose spin changes when the label moves from Tc to Tc + ε, fp32, "
         f"the mean over {first.epsilon_rows} fixed noise inputs (the same for every cell), then over seeds.",
+        f"collapsed: seeds whose flip diversity in some region (below, near, above Tc) is below {COLLAPSE:g} x that "
+        "of fresh Monte Carlo lattices at the same temperatures (the sections below give each region).",
+        f"Physics: each cell's {first.physics_per_temperature} images per grid temperature against as many fresh "
+        "Monte Carlo lattices (L³ flips from random spins, as the data); per observable the mean over the grid of "
+        "|cell − Monte Carlo| / the Monte Carlo estimator's bootstrap sd (bcgan.evaluation.physics); the first row "
+        "is a second Monte Carlo set: the floor.",
         "A difference between arms is real only where it exceeds the seed spread.",
     ]

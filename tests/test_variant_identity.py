@@ -9,7 +9,8 @@ package (``git worktree add /tmp/emb-parent 7bcf639``;
 thread, fp32) and its printed SHA-256 digests pasted into ``REFERENCE``. Each digest covers G's and D's
 state_dict (names, shapes and bytes: parameters and spectral-norm / BatchNorm buffers) after a fixed-seed
 build, then G(z, y) and D(x, y) for fixed z, x and labels in train mode, then the state_dicts again (the
-forward pass updates spectral norm's vectors and BatchNorm's running statistics).
+forward pass updates spectral norm's vectors and BatchNorm's running statistics). ``TRAINING_REFERENCE``
+likewise, from :func:`training_fingerprint` (one epoch of 4 iterations, CPU fp32, one thread).
 """
 
 from __future__ import annotations
@@ -90,6 +91,42 @@ def test_every_earlier_variant_is_covered():
 
     earlier = {*VARIANT_SPECS, *ABLATION_SPECS, *STUDY_SPECS} & set(REFERENCE)
     assert len(earlier) == len(REFERENCE) == 16
+
+
+def training_fingerprint(variant: str) -> str:
+    """SHA-256 of one epoch of tiny training (4 iterations): loss rows, then G's and D's state_dicts."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import labelled_images
+
+    from bcgan.training.loop import TrainConfig, train_gan
+
+    torch.set_num_threads(1)
+    images, t = labelled_images(32, 16, T_RANGE, 0)
+    cfg = TrainConfig(variant=variant, g_channels=8, d_channels=8, z_dim=16, t_range=T_RANGE, epochs=1, batch_size=8,
+                      seed=7)
+    torch.manual_seed(3)
+    y2h = build_y2h(16) if variant.startswith("ccgan") else None
+    G, D, res = train_gan(images, t, cfg, y2h=y2h, progress=False)
+    h = hashlib.sha256(repr(res.rows).encode())
+    for k, x in list(G.state_dict().items()) + list(D.state_dict().items()):
+        h.update(k.encode())
+        h.update(x.detach().numpy().tobytes())
+    return h.hexdigest()
+
+
+# the same way, from 7bcf639: ccgan trains through the vicinal path, now chosen by VariantSpec.loss
+TRAINING_REFERENCE = {
+    "ccgan": "6157c683b9e8b1e006a85cebb87b12f5f91cb384f1e8e0ee04e75af88f31e380",
+    "bcgan-proj": "2c11da42ce3d5bbba13c52acc7f40c11a377b02f061825219191db6ac9be9cd0",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(TRAINING_REFERENCE))
+def test_training_is_bit_identical(variant):
+    assert training_fingerprint(variant) == TRAINING_REFERENCE[variant]
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from bcgan.config import presets, resolve
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
 from bcgan.nets.models import VARIANTS, count_parameters
+from bcgan.nets.names import base_arm
 from bcgan.tables import format_count
 
 log = logging.getLogger(__name__)
@@ -122,10 +123,14 @@ def preset_sizes(preset: str, variants=VARIANTS) -> dict[str, Sizes]:
     """Each variant's sizes as the workflow builds it under ``preset``."""
     cfg = resolve({"preset": preset})
     models, ccgan = cfg["models"], cfg["ccgan"]
+
+    def width(net, v):  # a loss arm (ccgan-hinge, X-vicinal) has its base arm's widths, as in the workflow
+        widths = models[f"{net}_channels"]
+        return widths.get(v, widths.get(base_arm(v), widths["default"]))
+
     return {
-        v: Sizes(cfg["data"]["size"], models["g_channels"].get(v, models["g_channels"]["default"]),
-                 models["d_channels"].get(v, models["d_channels"]["default"]), models["z_dim"],
-                 ccgan["embed_dim"], ccgan["regressor_width"])
+        v: Sizes(cfg["data"]["size"], width("g", v), width("d", v), models["z_dim"], ccgan["embed_dim"],
+                 ccgan["regressor_width"])
         for v in variants
     }
 
@@ -159,12 +164,13 @@ def parse_widths(items: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def format_table(rows: list[dict]) -> str:
-    head = f"{'variant':<13} {'L':>4} {'gch':>4} {'dch':>4} {'z':>4}  " + "  ".join(
+    w = max([13, *(len(r["variant"]) for r in rows)])
+    head = f"{'variant':<{w}} {'L':>4} {'gch':>4} {'dch':>4} {'z':>4}  " + "  ".join(
         f"{k:>17}" for k in ("Gen ours/paper", "Disc ours/paper", "EmbedG ours/paper", "EmbedD ours/paper", "ResNet ours/paper"))
     lines = [head]
     for r in rows:
         cells = [f"{format_count(r[k])}/{format_count(r['paper_' + k])}" for k in ("gen", "disc", "embed_g", "embed_d", "regressor")]
-        lines.append(f"{r['variant']:<13} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
+        lines.append(f"{r['variant']:<{w}} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
                      + "  ".join(f"{c:>17}" for c in cells))
     return "\n".join(lines)
 

@@ -100,6 +100,34 @@ DIFFERENCES: dict[str, str] = {
         "(EmbedG 1,177,720); in D Linear 1->18, tanh, Linear 18->128, tanh (EmbedD 2,468), projected "
         "as in bcgan-proj."
     ),
+    "loss_2x2": (
+        "bcgan-proj-vicinal is bcgan-proj's G and D exactly (same counts) trained with CcGAN's soft vicinal D "
+        "loss and target-label noise, sigma and kappa by CcGAN's rule on the raw temperatures; ccgan-hinge is "
+        "CcGAN's G and D with its y2h and widths (same counts as ccgan) trained with the plain hinge loss."
+    ),
+    "logfourier_proj": (
+        "logfourier-proj codes x = log2|T| (±0 -> -149) as sign(T), x/128 and sin/cos(2 pi x/P) for P = 2, 4, "
+        "..., 512 (20 inputs) through BcGAN's widths in one group: G Linear 20->272, tanh, Linear 272->4312, "
+        "tanh (EmbedG 1,182,888); D Linear 20->18, tanh, Linear 18->128, tanh (EmbedD 2,810), projection D."
+    ),
+    "floatparts_proj": (
+        "floatparts-proj feeds the float's own parts as numbers, sign bit as ±1, exponent e/128 and mantissa "
+        "m in [1, 2) (|T| = m 2^e), each through its bit group's width: G 1->16, 1->128, 1->128, tanh, "
+        "272->4312, tanh (EmbedG 1,177,720); D 1->2, 1->8, 1->8, tanh, 18->128, tanh (EmbedD 2,468)."
+    ),
+    "scalar_boundgain_proj": (
+        "scalar-boundgain-proj is scalar-proj (same parameters: EmbedG 1,177,720, EmbedD 2,468) with G's "
+        "conditional-BN gains halved, 1 + 0.5 tanh(.) in (0.5, 1.5), so the label cannot switch the noise off."
+    ),
+    "ple_proj": (
+        "ple-proj codes sign(T) and the piecewise-linear encoding of log2|T| over the 277 unit bins "
+        "[-149, 128) (278 inputs): G Linear 278->272, tanh, 272->4312, tanh (EmbedG 1,253,064, +6 % over "
+        "bcgan's); D Linear 278->18, tanh, 18->128, tanh (EmbedD 7,454)."
+    ),
+    "encoding_controls": (
+        "logfourier-norm-proj is logfourier-proj (same counts) on 1 + (T - t_min)/(t_max - t_min), the data's "
+        "range on purpose; every <arm>-vicinal is <arm> (same counts) trained with CcGAN's vicinal loss."
+    ),
 }
 
 COLUMNS = ["variant", "gen", "disc", "embed_g", "embed_d", "regressor",

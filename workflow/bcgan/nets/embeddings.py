@@ -11,6 +11,12 @@ only here. Each conditioning module answers two questions:
 
 Label domains (the contract): raw float32 temperatures (BcGAN), temperatures normalised to
 [0, 1] over the dataset's range (CcGAN), int64 class ids (CGAN-K).
+
+How a float label becomes the input of BcGAN's MLP is one entry of ``ENCODINGS`` (issue 30): a code
+function (B,) float -> (B, width) float32 features, split into named input groups; G and D build every
+encoding through the same :class:`CodeMLP` of BcGAN's widths, so a new encoding is one line there and
+one ``VariantSpec`` per arm. Every code is defined for every finite float32 (±0, negatives,
+subnormals, 1e±30) and made in float64 from the exact float32 value.
 """
 
 from __future__ import annotations

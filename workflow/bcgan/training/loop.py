@@ -1,8 +1,9 @@
 """GAN training loop shared by all five variants (SAGAN: one D step then one G step per iteration).
 
 Why one loop: the variants differ only in their conditioning (bcgan.nets.models) and in the
-discriminator loss their spec names (``VariantSpec.loss``: hinge, or CcGAN's vicinal one, bcgan.nets.losses); everything else -- optimiser, data, logging,
-checkpointing -- must be identical so the comparison of the paper is fair.
+discriminator loss their spec names (``VariantSpec.loss``: hinge, or CcGAN's vicinal one, bcgan.nets.losses);
+everything else -- optimiser, data, logging, checkpointing -- must be identical so the comparison of the
+paper is fair.
 
 Determinism and resume: the dataset order, the noise z and the vicinal draws of epoch ``e`` come
 only from ``(seed, e)`` (a torch.Generator and a numpy Generator seeded with both), so a run that is

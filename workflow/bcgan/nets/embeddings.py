@@ -313,34 +313,6 @@ class LookupPlane(nn.Module):
         return self.table(labels).reshape(-1, 1, self.image_size, self.image_size)
 
 
-class BitPlane(nn.Module):
-    """BcGAN discriminator conditioning: bit embedding whose output is an L x L plane.
-
-    ``unit_range`` = (t_min, t_max): rescale the last layer at initialisation so that, over that
-    range, its output before tanh varies with T with unit standard deviation (per pixel, averaged),
-    as much as a ±1 image pixel; with torch's default init it varies by ~0.1 and D starts
-    nearly unconditional.
-    """
-
-    def __init__(self, image_size: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32,
-                 unit_range: tuple[float, float] | None = None):
-        super().__init__()
-        self.image_size = int(image_size)
-        self.embed = BitEmbedding(self.image_size**2, hidden, fmt)
-        if unit_range is not None and not self.embed.merge.weight.is_meta:
-            with torch.no_grad():
-                t = torch.linspace(float(unit_range[0]), float(unit_range[1]), 256)
-                s, e, m = split_bits(float_to_bits(t, fmt), fmt)
-                e_ = self.embed
-                h = torch.tanh(torch.cat([e_.sign(s), e_.exponent(e), e_.mantissa(m)], dim=1))
-                scale = e_.merge(h).std(dim=0).mean()
-                e_.merge.weight.div_(scale)
-                e_.merge.bias.zero_()
-
-    def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        return self.embed(labels).reshape(-1, 1, self.image_size, self.image_size)
-
-
 # --------------------------------------------------------------------------------------------
 # CcGAN: frozen, pretrained y2h
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ How a float label becomes the input of BcGAN's MLP is one entry of ``ENCODINGS``
 function (B,) float -> (B, width) float32 features, split into named input groups; G and D build every
 encoding through the same :class:`CodeMLP` of BcGAN's widths, so a new encoding is one line there and
 one ``VariantSpec`` per arm. Every code is defined for every finite float32 (±0, negatives,
-subnormals, 1e±30) and made in float64 from the exact float32 value.
+subnormals, 1e±30); the numeric ones are computed in float64 from the exact float32 value.
 """
 
 from __future__ import annotations

@@ -93,6 +93,10 @@ class VariantSpec:
     g_gain_bound: float | None = None
     notes: str = field(default="", compare=False)
 
+    def __post_init__(self):
+        if self.loss not in ("hinge", "vicinal") or self.label_scale not in ("raw", "minmax"):
+            raise UserError(f"variant {self.name}: loss {self.loss!r} / label_scale {self.label_scale!r} unknown")
+
 
 VARIANT_SPECS: dict[str, VariantSpec] = {
     spec.name: spec

@@ -377,3 +377,13 @@ def test_cli_trains_a_vicinal_bits_arm(tmp_path, capsys):
                  "--generator", str(out / "g.pt"), "--losses", str(out / "l.csv"), "--loss-curve", str(out / "c.png"),
                  "--checkpoint", str(out / "ck.pt")]) == 0
     assert "iterations=2" in capsys.readouterr().out
+
+
+def test_schema_allows_every_registered_arm_in_the_study():
+    import yaml
+
+    from conftest import REPO
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    arms = schema["properties"]["study"]["properties"]["label_sets"]["items"]["properties"]["arms"]["items"]["enum"]
+    assert set(arms) == {*VARIANT_SPECS, *ABLATION_SPECS, *STUDY_SPECS}

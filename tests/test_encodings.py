@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import copy_workflow, labelled_images, snakemake
+from conftest import REPO, copy_workflow, labelled_images, snakemake
 
 import bcgan.training.loop as tr
 from bcgan.nets.ccgan import build_y2h, vicinity_parameters
@@ -381,8 +381,6 @@ def test_cli_trains_a_vicinal_bits_arm(tmp_path, capsys):
 
 def test_schema_allows_every_registered_arm_in_the_study():
     import yaml
-
-    from conftest import REPO
 
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     arms = schema["properties"]["study"]["properties"]["label_sets"]["items"]["properties"]["arms"]["items"]["enum"]

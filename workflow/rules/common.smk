@@ -12,6 +12,7 @@ sys.path.insert(0, f"{workflow.basedir}/workflow")
 
 from bcgan.config import resolve
 from bcgan.errors import UserError
+from bcgan.nets.names import base_arm, uses_y2h, vicinal_loss
 from bcgan.study.cells import label_set_dir
 
 try:
@@ -91,13 +92,13 @@ def psd_options():
 
 # --- models and training ---------------------------------------------------------------------------
 def g_channels(variant):
-    widths = CFG["models"]["g_channels"]
-    return widths.get(variant, widths["default"])
+    widths = CFG["models"]["g_channels"]  # a loss arm (ccgan-hinge, X-vicinal) has its base arm's widths
+    return widths.get(variant, widths.get(base_arm(variant), widths["default"]))
 
 
 def d_channels(variant):
     widths = CFG["models"]["d_channels"]
-    return widths.get(variant, widths["default"])
+    return widths.get(variant, widths.get(base_arm(variant), widths["default"]))
 
 
 def generator_path(variant):
@@ -125,8 +126,8 @@ def progress_options(every=True):
 
 
 def ccgan_settings(variant):
-    """CcGAN's vicinal-loss settings, for a ccgan job only (changing them reruns nothing else)."""
-    if variant != "ccgan":
+    """CcGAN's vicinal-loss settings, for a vicinal-loss job only (changing them reruns nothing else)."""
+    if not vicinal_loss(variant):
         return ""
     return f"--vicinity {CFG['ccgan']['vicinity']} --kappa-multiplier {CFG['ccgan']['kappa_multiplier']}"
 
@@ -205,13 +206,13 @@ def study_y2h(labels_dir):
 
 def study_train_inputs(wildcards):
     inputs = {"shards": study_shard_paths(wildcards.labels), "response": f"{RESULTS}/psd/response.json"}
-    if wildcards.arm == "ccgan":
+    if uses_y2h(wildcards.arm):
         inputs["y2h"] = study_y2h(wildcards.labels)
     return inputs
 
 
 def study_y2h_option(wildcards, input):
-    return f"--y2h {input.y2h}" if wildcards.arm == "ccgan" else ""
+    return f"--y2h {input.y2h}" if uses_y2h(wildcards.arm) else ""
 
 
 def study_ccgan_options(wildcards):

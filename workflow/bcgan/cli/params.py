@@ -21,6 +21,7 @@ from bcgan.config import presets, resolve
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
 from bcgan.nets.models import VARIANTS, count_parameters
+from bcgan.nets.names import base_arm
 from bcgan.tables import format_count
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,34 @@ DIFFERENCES: dict[str, str] = {
         "(EmbedG 1,177,720); in D Linear 1->18, tanh, Linear 18->128, tanh (EmbedD 2,468), projected "
         "as in bcgan-proj."
     ),
+    "loss_2x2": (
+        "bcgan-proj-vicinal is bcgan-proj's G and D exactly (same counts) trained with CcGAN's soft vicinal D "
+        "loss and target-label noise, sigma and kappa by CcGAN's rule on the raw temperatures; ccgan-hinge is "
+        "CcGAN's G and D with its y2h and widths (same counts as ccgan) trained with the plain hinge loss."
+    ),
+    "logfourier_proj": (
+        "logfourier-proj codes x = log2|T| (±0 -> -149) as sign(T), x/128 and sin/cos(2 pi x/P) for P = 2, 4, "
+        "..., 512 (20 inputs) through BcGAN's widths in one group: G Linear 20->272, tanh, Linear 272->4312, "
+        "tanh (EmbedG 1,182,888); D Linear 20->18, tanh, Linear 18->128, tanh (EmbedD 2,810), projection D."
+    ),
+    "floatparts_proj": (
+        "floatparts-proj feeds the float's own parts as numbers, sign bit as ±1, exponent e/128 and mantissa "
+        "m in [1, 2) (|T| = m 2^e), each through its bit group's width: G 1->16, 1->128, 1->128, tanh, "
+        "272->4312, tanh (EmbedG 1,177,720); D 1->2, 1->8, 1->8, tanh, 18->128, tanh (EmbedD 2,468)."
+    ),
+    "scalar_boundgain_proj": (
+        "scalar-boundgain-proj is scalar-proj (same parameters: EmbedG 1,177,720, EmbedD 2,468) with G's "
+        "conditional-BN gains halved, 1 + 0.5 tanh(.) in (0.5, 1.5), so the label cannot switch the noise off."
+    ),
+    "ple_proj": (
+        "ple-proj codes sign(T) and the piecewise-linear encoding of log2|T| over the 277 unit bins "
+        "[-149, 128) (278 inputs): G Linear 278->272, tanh, 272->4312, tanh (EmbedG 1,253,064, +6 % over "
+        "bcgan's); D Linear 278->18, tanh, 18->128, tanh (EmbedD 7,454)."
+    ),
+    "encoding_controls": (
+        "logfourier-norm-proj is logfourier-proj (same counts) on 1 + (T - t_min)/(t_max - t_min), the data's "
+        "range on purpose; every <arm>-vicinal is <arm> (same counts) trained with CcGAN's vicinal loss."
+    ),
 }
 
 COLUMNS = ["variant", "gen", "disc", "embed_g", "embed_d", "regressor",
@@ -122,10 +151,14 @@ def preset_sizes(preset: str, variants=VARIANTS) -> dict[str, Sizes]:
     """Each variant's sizes as the workflow builds it under ``preset``."""
     cfg = resolve({"preset": preset})
     models, ccgan = cfg["models"], cfg["ccgan"]
+
+    def width(net, v):  # a loss arm (ccgan-hinge, X-vicinal) has its base arm's widths, as in the workflow
+        widths = models[f"{net}_channels"]
+        return widths.get(v, widths.get(base_arm(v), widths["default"]))
+
     return {
-        v: Sizes(cfg["data"]["size"], models["g_channels"].get(v, models["g_channels"]["default"]),
-                 models["d_channels"].get(v, models["d_channels"]["default"]), models["z_dim"],
-                 ccgan["embed_dim"], ccgan["regressor_width"])
+        v: Sizes(cfg["data"]["size"], width("g", v), width("d", v), models["z_dim"], ccgan["embed_dim"],
+                 ccgan["regressor_width"])
         for v in variants
     }
 
@@ -159,12 +192,13 @@ def parse_widths(items: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def format_table(rows: list[dict]) -> str:
-    head = f"{'variant':<13} {'L':>4} {'gch':>4} {'dch':>4} {'z':>4}  " + "  ".join(
+    w = max([13, *(len(r["variant"]) for r in rows)])
+    head = f"{'variant':<{w}} {'L':>4} {'gch':>4} {'dch':>4} {'z':>4}  " + "  ".join(
         f"{k:>17}" for k in ("Gen ours/paper", "Disc ours/paper", "EmbedG ours/paper", "EmbedD ours/paper", "ResNet ours/paper"))
     lines = [head]
     for r in rows:
         cells = [f"{format_count(r[k])}/{format_count(r['paper_' + k])}" for k in ("gen", "disc", "embed_g", "embed_d", "regressor")]
-        lines.append(f"{r['variant']:<13} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
+        lines.append(f"{r['variant']:<{w}} {r['image_size']:>4} {r['g_channels']:>4} {r['d_channels']:>4} {r['z_dim']:>4}  "
                      + "  ".join(f"{c:>17}" for c in cells))
     return "\n".join(lines)
 

@@ -11,10 +11,18 @@ only here. Each conditioning module answers two questions:
 
 Label domains (the contract): raw float32 temperatures (BcGAN), temperatures normalised to
 [0, 1] over the dataset's range (CcGAN), int64 class ids (CGAN-K).
+
+How a float label becomes the input of BcGAN's MLP is one entry of ``ENCODINGS`` (issue 30): a code
+function (B,) float -> (B, width) float32 features, split into named input groups; G and D build every
+encoding through the same :class:`CodeMLP` of BcGAN's widths, so a new encoding is one line there and
+one ``VariantSpec`` per arm. Every code is defined for every finite float32 (±0, negatives,
+subnormals, 1e±30); the numeric ones are computed in float64 from the exact float32 value.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -79,54 +87,185 @@ def split_bits(bits: torch.Tensor, fmt: FloatFormat = FLOAT32) -> tuple[torch.Te
     return bits[:, :1], bits[:, 1 : 1 + e], bits[:, 1 + e :]
 
 
-class BitEmbedding(nn.Module):
-    """BcGAN embedding (paper Fig. 8): bits -> {sign, exponent, mantissa} -> three Linear ->
+# --------------------------------------------------------------------------------------------
+# Label encodings of a raw float: the registry (issue 30)
+# --------------------------------------------------------------------------------------------
+LOG2_ZERO = -149.0  # log2 of the smallest float32 subnormal, 2^-149: where the log codes put ±0
+LOG2_MAX = 128.0    # every finite float32 magnitude is below 2^128
+FOURIER_PERIODS = tuple(2.0**j for j in range(1, 10))  # 2, 4, ..., 512 (in log2 units)
+PLE_EDGES = torch.arange(LOG2_ZERO, LOG2_MAX, 1.0, dtype=torch.float64)  # 277 unit bins [-149, 128)
+
+
+def _bits_code(fmt: FloatFormat):
+    def code(labels: torch.Tensor) -> torch.Tensor:
+        return float_to_bits(labels, fmt)
+
+    code.__doc__ = (f"The {fmt.total_bits} IEEE 754 {fmt.name} bits of T (sign, exponent, mantissa), exact; "
+                    "G sees the exponent, the mantissa is 23 (10) unordered binary inputs.")
+    return code
+
+
+def _float_code(labels: torch.Tensor) -> torch.Tensor:
+    """T itself as one input (the control): no bits, no normalisation."""
+    return labels.detach().reshape(-1, 1).to(torch.float32)
+
+
+def _sign_and_log2(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sign(T) in {-1, 0, +1}, log2|T|) in float64, ±0 -> (0, LOG2_ZERO): +0 and -0 compare equal, so
+    they get one code; it sits one subnormal step below the smallest magnitude, 2^-149."""
+    t = labels.detach().reshape(-1).to(torch.float32).to(torch.float64)
+    a = t.abs()
+    return torch.sign(t), torch.where(a > 0, torch.log2(a), torch.full_like(a, LOG2_ZERO))
+
+
+def _logfourier_code(labels: torch.Tensor) -> torch.Tensor:
+    """[sign(T), x/128, sin(2 pi x/P_j), cos(2 pi x/P_j) for P_j = 2, 4, ..., 512] with x = log2|T| (20 values).
+
+    Periods >= 2 binades: a period of 1 would give T and 2T one code (the bit code's blind spot, mirrored);
+    the 512 pair alone is injective over the whole float32 range (x in [-149, 128], 277 < 512) and x/128
+    is monotone, so no two magnitudes collide. Smooth: d code / d ln T <= 2 pi / (2 ln 2) = 4.5."""
+    sign, x = _sign_and_log2(labels)
+    angles = 2 * math.pi * x[:, None] / torch.tensor(FOURIER_PERIODS, dtype=torch.float64)
+    return torch.cat([sign[:, None], x[:, None] / LOG2_MAX, torch.sin(angles), torch.cos(angles)], 1).float()
+
+
+def _floatparts_code(labels: torch.Tensor) -> torch.Tensor:
+    """[sign bit as ±1, unbiased exponent e / 128, mantissa m in [1, 2)] with |T| = m 2^e (frexp: exact,
+    subnormals normalised); ±0 -> (±1, -149/128, 0), so m 2^e = |T| holds there too. Jumps at every power
+    of two: m falls 2 -> 1 as e steps up by one."""
+    t = labels.detach().reshape(-1).to(torch.float32).to(torch.float64)
+    frac, exp = torch.frexp(t)  # |frac| in [0.5, 1), or 0 for ±0
+    zero = t == 0
+    mantissa = torch.where(zero, torch.zeros_like(t), 2 * frac.abs())
+    exponent = torch.where(zero, torch.full_like(t, LOG2_ZERO), (exp - 1).to(torch.float64))
+    sign = 1.0 - 2.0 * torch.signbit(t).to(torch.float64)
+    return torch.stack([sign, exponent / LOG2_MAX, mantissa], 1).float()
+
+
+def _ple_code(labels: torch.Tensor) -> torch.Tensor:
+    """[sign(T), clamp(x - k, 0, 1) for k = -149 ... 127] with x = log2|T| (278 values): Gorishniy et al.'s
+    piecewise-linear encoding over the binades, a thermometer of the exponent plus log2 of the mantissa in
+    the binade's own bin; continuous and monotone in |T|, so injective. ±0: all bins 0, sign 0."""
+    sign, x = _sign_and_log2(labels)
+    bins = (x[:, None] - PLE_EDGES.to(x.device)).clamp(0.0, 1.0)
+    return torch.cat([sign[:, None], bins], 1).float()
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A label encoding: float labels -> (B, width) float32 features, in named input groups.
+
+    Each group gets its own first Linear (Fig. 8 splits sign, exponent and mantissa); the group names are
+    the modules' names, so state_dict keys stay those of the trained models."""
+
+    name: str
+    code: Callable[[torch.Tensor], torch.Tensor]
+    groups: tuple[tuple[str, int], ...]  # (module name, input width), in the code's column order
+
+    @property
+    def width(self) -> int:
+        return sum(w for _, w in self.groups)
+
+    @property
+    def doc(self) -> str:
+        return " ".join((self.code.__doc__ or "").split())
+
+
+def _bit_groups(fmt: FloatFormat) -> tuple[tuple[str, int], ...]:
+    return ("sign", 1), ("exponent", fmt.exponent_bits), ("mantissa", fmt.mantissa_bits)
+
+
+# Adding a label encoding = one entry here; G and D build it through the same MLP (CodeMLP).
+ENCODINGS: dict[str, Encoding] = {
+    e.name: e
+    for e in (
+        Encoding("bits", _bits_code(FLOAT32), _bit_groups(FLOAT32)),
+        Encoding("bits16", _bits_code(FLOAT16), _bit_groups(FLOAT16)),
+        Encoding("float", _float_code, (("first", 1),)),
+        Encoding("logfourier", _logfourier_code, (("first", 2 + 2 * len(FOURIER_PERIODS)),)),
+        Encoding("floatparts", _floatparts_code, (("sign", 1), ("exponent", 1), ("mantissa", 1))),
+        Encoding("ple", _ple_code, (("first", 1 + len(PLE_EDGES)),)),
+    )
+}
+
+
+def encoding(name: str) -> Encoding:
+    if name not in ENCODINGS:
+        raise UserError(f"unknown label encoding {name!r}; known: {', '.join(ENCODINGS)}")
+    return ENCODINGS[name]
+
+
+def group_widths(enc: Encoding, hidden: tuple[int, ...]) -> tuple[int, ...]:
+    """First-layer widths: BcGAN's per-group widths where the encoding has as many groups (bits,
+    floatparts), else all of them in its one group (a 1 -> 272 layer in G, 1 -> 18 in D)."""
+    hidden = tuple(int(h) for h in hidden)
+    if len(enc.groups) == len(hidden):
+        return hidden
+    if len(enc.groups) == 1:
+        return (sum(hidden),)
+    raise UserError(f"encoding {enc.name}: {len(enc.groups)} input groups, {len(hidden)} hidden widths")
+
+
+class CodeMLP(nn.Module):
+    """BcGAN's embedding (paper Fig. 8) on any registered encoding: each input group -> its own Linear ->
     concat -> tanh -> Linear -> tanh (``final_tanh=False``: no last tanh, an unbounded output).
 
-    ``hidden`` = widths of the three first-layer outputs (sign, exponent, mantissa). No
-    normalisation anywhere: the raw float label is the input.
+    ``hidden`` = BcGAN's first-layer widths (sign, exponent, mantissa); see :func:`group_widths`. No
+    normalisation anywhere: what the encoding makes of the label is the input.
     """
 
-    def __init__(self, out_features: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32,
-                 final_tanh: bool = True):
+    def __init__(self, encoding_name: str, out_features: int, hidden: tuple[int, ...], final_tanh: bool = True):
         super().__init__()
-        self.fmt = fmt
+        self.encoding = encoding(encoding_name)
         self.final_tanh = bool(final_tanh)
         self.out_features = int(out_features)
-        hs, he, hm = (int(h) for h in hidden)
-        self.sign = nn.Linear(1, hs)
-        self.exponent = nn.Linear(fmt.exponent_bits, he)
-        self.mantissa = nn.Linear(fmt.mantissa_bits, hm)
-        self.merge = nn.Linear(hs + he + hm, self.out_features)
+        widths = group_widths(self.encoding, hidden)
+        self.group_names = [name for name, _ in self.encoding.groups]
+        self.group_inputs = [w for _, w in self.encoding.groups]
+        for (name, width), h in zip(self.encoding.groups, widths):
+            self.add_module(name, nn.Linear(width, h))
+        self.merge = nn.Linear(sum(widths), self.out_features)
+
+    def hidden(self, labels: torch.Tensor) -> torch.Tensor:
+        """(B,) labels -> the tanh layer after the per-group Linears."""
+        code = self.encoding.code(labels).to(self.merge.weight.dtype)
+        parts = torch.split(code, self.group_inputs, dim=1)
+        return torch.tanh(torch.cat([getattr(self, n)(x) for n, x in zip(self.group_names, parts)], dim=1))
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        s, e, m = split_bits(float_to_bits(labels, self.fmt), self.fmt)
-        w = self.merge.weight
-        s, e, m = s.to(w.dtype), e.to(w.dtype), m.to(w.dtype)
-        h = torch.tanh(torch.cat([self.sign(s), self.exponent(e), self.mantissa(m)], dim=1))
-        out = self.merge(h)
+        out = self.merge(self.hidden(labels))
         return torch.tanh(out) if self.final_tanh else out
 
 
-class ScalarEmbedding(nn.Module):
-    """The control for the bits: the raw float32 label itself (no bits, no normalisation) as the one
-    input of an MLP of BcGAN's widths: Linear(1 -> hidden) -> tanh -> Linear -> tanh (or no last tanh).
+def BitEmbedding(out_features: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32,
+                 final_tanh: bool = True) -> CodeMLP:
+    """BcGAN's bit MLP: :class:`CodeMLP` on the bits of ``fmt`` (float32 or float16)."""
+    return CodeMLP({FLOAT32: "bits", FLOAT16: "bits16"}[fmt], out_features, hidden, final_tanh)
 
-    Why: BcGAN feeds an unnormalised scalar in a binary code; this asks whether a bit code does
-    anything that the same scalar through the same widths does not.
+
+class CodePlane(nn.Module):
+    """BcGAN discriminator conditioning (Table 1): the encoding's MLP whose output is an L x L plane.
+
+    ``unit_range`` = (t_min, t_max): rescale the last layer at initialisation so that, over that
+    range, its output before tanh varies with T with unit standard deviation (per pixel, averaged),
+    as much as a ±1 image pixel; with torch's default init it varies by ~0.1 and D starts
+    nearly unconditional.
     """
 
-    def __init__(self, out_features: int, hidden: int, final_tanh: bool = True):
+    def __init__(self, encoding_name: str, image_size: int, hidden: tuple[int, ...],
+                 unit_range: tuple[float, float] | None = None):
         super().__init__()
-        self.final_tanh = bool(final_tanh)
-        self.out_features = int(out_features)
-        self.first = nn.Linear(1, int(hidden))
-        self.merge = nn.Linear(int(hidden), self.out_features)
+        self.image_size = int(image_size)
+        self.embed = CodeMLP(encoding_name, self.image_size**2, hidden)
+        if unit_range is not None and not self.embed.merge.weight.is_meta:
+            with torch.no_grad():
+                t = torch.linspace(float(unit_range[0]), float(unit_range[1]), 256)
+                scale = self.embed.merge(self.embed.hidden(t)).std(dim=0).mean()
+                self.embed.merge.weight.div_(scale)
+                self.embed.merge.bias.zero_()
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        t = labels.detach().reshape(-1, 1).to(self.merge.weight.dtype)
-        out = self.merge(torch.tanh(self.first(t)))
-        return torch.tanh(out) if self.final_tanh else out
+        return self.embed(labels).reshape(-1, 1, self.image_size, self.image_size)
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,34 +311,6 @@ class LookupPlane(nn.Module):
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
         return self.table(labels).reshape(-1, 1, self.image_size, self.image_size)
-
-
-class BitPlane(nn.Module):
-    """BcGAN discriminator conditioning: bit embedding whose output is an L x L plane.
-
-    ``unit_range`` = (t_min, t_max): rescale the last layer at initialisation so that, over that
-    range, its output before tanh varies with T with unit standard deviation (per pixel, averaged),
-    as much as a ±1 image pixel; with torch's default init it varies by ~0.1 and D starts
-    nearly unconditional.
-    """
-
-    def __init__(self, image_size: int, hidden: tuple[int, int, int], fmt: FloatFormat = FLOAT32,
-                 unit_range: tuple[float, float] | None = None):
-        super().__init__()
-        self.image_size = int(image_size)
-        self.embed = BitEmbedding(self.image_size**2, hidden, fmt)
-        if unit_range is not None and not self.embed.merge.weight.is_meta:
-            with torch.no_grad():
-                t = torch.linspace(float(unit_range[0]), float(unit_range[1]), 256)
-                s, e, m = split_bits(float_to_bits(t, fmt), fmt)
-                e_ = self.embed
-                h = torch.tanh(torch.cat([e_.sign(s), e_.exponent(e), e_.mantissa(m)], dim=1))
-                scale = e_.merge(h).std(dim=0).mean()
-                e_.merge.weight.div_(scale)
-                e_.merge.bias.zero_()
-
-    def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        return self.embed(labels).reshape(-1, 1, self.image_size, self.image_size)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """GAN losses: hinge (SAGAN, all variants) and the CcGAN vicinal discriminator loss.
 
-Why separate from the networks: the training loop combines them per variant; tests check them on
-hand-computable inputs.
+Why separate from the networks: the training loop combines them per variant (``VariantSpec.loss``:
+"hinge" or "vicinal"); tests check them on hand-computable inputs.
 
 CcGAN (Ding et al., TPAMI 2023) replaces the per-class D loss by a *vicinal* one. We implement
 both vicinities and default to **SVDL** (soft vicinal discriminator loss), the setting of the
@@ -12,7 +12,7 @@ scripts use for SAGAN:
 
 where y_j* = y_j + eps_j (y_j drawn from the distinct training labels, eps ~ N(0, sigma^2)),
 x_j is a real image whose label lies within the vicinity of y_j*, y'_j ~ U(vicinity of y_j*)
-(clipped to [0, 1]), and the weights are exp(-kappa (y - y*)^2) for SVDL or 1 for HVDL
+(clipped to [0, 1], or the arm's label range), and the weights are exp(-kappa (y - y*)^2) for SVDL or 1 for HVDL
 (|y - y*| <= kappa). sigma and kappa come from ``bcgan.nets.ccgan.vicinity_parameters``
 (sigma = 1.06 std(y) n^(-1/5); kappa_base = m * max gap between consecutive distinct labels;
 HVDL kappa = kappa_base, SVDL kappa = 1 / kappa_base^2). The generator loss is the plain hinge
@@ -70,13 +70,16 @@ class VicinalBatch:
 
 
 def sample_vicinal_batch(train_labels, batch_size: int, sigma: float, kappa: float, rng: np.random.Generator,
-                         kind: str = "soft", soft_weight_threshold: float = 1e-3, max_redraws: int = 1000) -> VicinalBatch:
+                         kind: str = "soft", soft_weight_threshold: float = 1e-3, max_redraws: int = 1000,
+                         bounds: tuple[float, float] = (0.0, 1.0)) -> VicinalBatch:
     """Draw targets, real images in their vicinity and fake labels (official algorithm, vectorised).
 
     A target with no real label in its window [y* - r, y* + r] (r = kappa for HVDL,
     sqrt(-ln(threshold)/kappa) for SVDL, i.e. weight >= threshold) gets a fresh noise draw, as in
-    the official code. Targets are clipped to [0, 1] (the normalised label domain).
+    the official code. Targets and fake labels are clipped to ``bounds``: [0, 1] for CcGAN's normalised
+    labels, the labels of [t_min, t_max] for an arm on raw temperatures (the same clip in its units).
     """
+    lo_bound, hi_bound = (float(b) for b in bounds)
     y = np.asarray(train_labels, dtype=np.float64).reshape(-1)
     if y.size == 0:
         raise UserError("sample_vicinal_batch needs training labels")
@@ -85,7 +88,7 @@ def sample_vicinal_batch(train_labels, batch_size: int, sigma: float, kappa: flo
     unique = np.unique(ys)
     r = vicinity_radius(kappa, kind, soft_weight_threshold)
     base = rng.choice(unique, size=batch_size, replace=True)
-    target = np.clip(base + rng.normal(0.0, sigma, batch_size), 0.0, 1.0)
+    target = np.clip(base + rng.normal(0.0, sigma, batch_size), lo_bound, hi_bound)
     lo = np.searchsorted(ys, target - r, side="left")
     hi = np.searchsorted(ys, target + r, side="right")
     for _ in range(max_redraws):
@@ -93,14 +96,14 @@ def sample_vicinal_batch(train_labels, batch_size: int, sigma: float, kappa: flo
         if not empty.any():
             break
         k = int(empty.sum())
-        target[empty] = np.clip(base[empty] + rng.normal(0.0, sigma, k), 0.0, 1.0)
+        target[empty] = np.clip(base[empty] + rng.normal(0.0, sigma, k), lo_bound, hi_bound)
         lo[empty] = np.searchsorted(ys, target[empty] - r, side="left")
         hi[empty] = np.searchsorted(ys, target[empty] + r, side="right")
     else:
         raise UserError("vicinity too narrow: no real label near some targets; increase kappa_multiplier")
     pick = lo + np.floor(rng.random(batch_size) * (hi - lo)).astype(np.int64)
     real_index = order[pick]
-    fake = rng.uniform(np.maximum(0.0, target - r), np.minimum(1.0, target + r))
+    fake = rng.uniform(np.maximum(lo_bound, target - r), np.minimum(hi_bound, target + r))
     tt = torch.from_numpy(target)
     rw = vicinal_weights(torch.from_numpy(y[real_index]), tt, kappa, kind).numpy()
     fw = vicinal_weights(torch.from_numpy(fake), tt, kappa, kind).numpy()

@@ -38,15 +38,11 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from bcgan.errors import UserError
 from bcgan.nets.embeddings import (
-    FLOAT16,
-    FLOAT32,
-    BitEmbedding,
-    BitPlane,
     ClassEmbedding,
-    FloatFormat,
+    CodeMLP,
+    CodePlane,
     FrozenY2H,
     LookupPlane,
-    ScalarEmbedding,
     bin_temperatures,
 )
 
@@ -63,14 +59,21 @@ class VariantSpec:
     """What a variant name means: how labels are made and which conditioning modules are built.
 
     kind: "cgan" (binned classes, lookup tables), "ccgan" (normalised labels, frozen y2h),
-    "bits" (raw float labels through MLPs in G and D: of their bits, or with ``encoding`` "float"
-    of the value itself, the control).
+    "bits" (float labels through BcGAN's MLPs in G and D, the label coded by ``encoding``, a name in
+    ``bcgan.nets.embeddings.ENCODINGS``: the IEEE 754 bits, the value itself, ...).
+
+    loss: "hinge" (SAGAN's, every arm but CcGAN) or "vicinal" (CcGAN's SVDL/HVDL with noisy target
+    labels, ``bcgan.nets.losses``), in the arm's own label units. label_scale: "raw" (the float
+    temperature as it is) or "minmax" (1 + (T - t_min) / (t_max - t_min), a control that uses the
+    data's range on purpose; 1 + so that t_min is not 0, which the log codes send to their ±0 code).
+    g_gain_bound: None, or b: G's CBN gains become 1 + b tanh(.) in (1 - b, 1 + b) (biases stay in
+    (-1, 1)), so the label cannot switch the noise off (``scalar-boundgain-proj``).
     """
 
     name: str
     kind: str
     num_classes: int | None = None
-    fmt: FloatFormat = FLOAT32
+    encoding: str = "bits"
     # first-layer widths (sign, exponent, mantissa) of the bit MLPs; chosen so that at the paper
     # widths EmbedG ~ 1.18M and EmbedD ~ 308K (Table 1), see bcgan.cli.params.DIFFERENCES
     g_hidden: tuple[int, int, int] = (16, 128, 128)
@@ -85,23 +88,29 @@ class VariantSpec:
     d_cond: str = "plane"
     d_plane_init: str = "default"
     d_embed_dim: int = 128
-    encoding: str = "bits"  # "bits" (IEEE 754 bits, ``fmt``) or "float" (the raw value, ScalarEmbedding)
+    loss: str = "hinge"
+    label_scale: str = "raw"
+    g_gain_bound: float | None = None
     notes: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if self.loss not in ("hinge", "vicinal") or self.label_scale not in ("raw", "minmax"):
+            raise UserError(f"variant {self.name}: loss {self.loss!r} / label_scale {self.label_scale!r} unknown")
 
 
 VARIANT_SPECS: dict[str, VariantSpec] = {
     spec.name: spec
     for spec in (
-        VariantSpec("ccgan", "ccgan"),
+        VariantSpec("ccgan", "ccgan", loss="vicinal"),
         VariantSpec("cgan64", "cgan", num_classes=64),
         VariantSpec("cgan256", "cgan", num_classes=256),
         VariantSpec("cgan1024", "cgan", num_classes=1024),
-        VariantSpec("bcgan", "bits", fmt=FLOAT32),
+        VariantSpec("bcgan", "bits"),
         # BcGAN with D conditioned by projection, "as done in CcGAN" (paper §2), instead of Table 1's
         # input plane, with which G collapses (README, "Why BcGAN collapsed")
         VariantSpec("bcgan-proj", "bits", d_cond="projection"),
         # not in the paper; the one-line extension the design asks for
-        VariantSpec("bcgan16", "bits", fmt=FLOAT16),
+        VariantSpec("bcgan16", "bits", encoding="bits16"),
     )
 }
 VARIANTS: tuple[str, ...] = ("ccgan", "cgan64", "cgan256", "cgan1024", "bcgan")  # the paper's five
@@ -123,8 +132,24 @@ STUDY_SPECS: dict[str, VariantSpec] = {
         VariantSpec("cgan64-proj", "cgan", num_classes=64, d_cond="projection"),
         VariantSpec("cgan256-proj", "cgan", num_classes=256, d_cond="projection"),
         VariantSpec("cgan1024-proj", "cgan", num_classes=1024, d_cond="projection"),
-        VariantSpec("bcgan16-proj", "bits", fmt=FLOAT16, d_cond="projection"),
+        VariantSpec("bcgan16-proj", "bits", encoding="bits16", d_cond="projection"),
         VariantSpec("scalar-proj", "bits", encoding="float", d_cond="projection"),
+        # issue 30, the 2x2 of conditioning x loss: BcGAN's nets with CcGAN's loss, CcGAN's nets with BcGAN's
+        VariantSpec("bcgan-proj-vicinal", "bits", d_cond="projection", loss="vicinal"),
+        VariantSpec("ccgan-hinge", "ccgan"),
+        # issue 30, encodings of the float as it is (bcgan.nets.embeddings.ENCODINGS), projection D
+        VariantSpec("logfourier-proj", "bits", encoding="logfourier", d_cond="projection"),
+        VariantSpec("floatparts-proj", "bits", encoding="floatparts", d_cond="projection"),
+        VariantSpec("scalar-boundgain-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5),
+        VariantSpec("ple-proj", "bits", encoding="ple", d_cond="projection"),
+        # ... the control that normalises with the data's range, and each with CcGAN's vicinal loss
+        VariantSpec("logfourier-norm-proj", "bits", encoding="logfourier", d_cond="projection", label_scale="minmax"),
+        VariantSpec("scalar-proj-vicinal", "bits", encoding="float", d_cond="projection", loss="vicinal"),
+        VariantSpec("logfourier-proj-vicinal", "bits", encoding="logfourier", d_cond="projection", loss="vicinal"),
+        VariantSpec("floatparts-proj-vicinal", "bits", encoding="floatparts", d_cond="projection", loss="vicinal"),
+        VariantSpec("scalar-boundgain-proj-vicinal", "bits", encoding="float", d_cond="projection",
+                    g_gain_bound=0.5, loss="vicinal"),
+        VariantSpec("ple-proj-vicinal", "bits", encoding="ple", d_cond="projection", loss="vicinal"),
     )
 }
 
@@ -306,10 +331,16 @@ class _LabelMixin:
         if not torch.isfinite(t).all():
             raise UserError("temperatures contain NaN or inf")
         if kind == "ccgan":
-            # the range rounded to float32 like the stored temperatures, so t_min -> 0 and t_max -> 1 exactly
-            t_min, t_max = (float(torch.tensor(v, dtype=torch.float32)) for v in self.t_range)
-            return ((t.to(torch.float64) - t_min) / (t_max - t_min)).clamp(0.0, 1.0).to(torch.float32)
+            return self._unit(t).clamp(0.0, 1.0).to(torch.float32)
+        if self.spec.label_scale == "minmax":
+            return (1.0 + self._unit(t)).to(torch.float32)  # the control: data statistics on purpose, no clamp
         return t  # bits: the raw float32 temperature, no normalisation
+
+    def _unit(self, t: torch.Tensor) -> torch.Tensor:
+        """(T - t_min) / (t_max - t_min) in float64, the range rounded to float32 like the stored
+        temperatures, so t_min -> 0 and t_max -> 1 exactly."""
+        t_min, t_max = (float(torch.tensor(v, dtype=torch.float32)) for v in self.t_range)
+        return (t.to(torch.float64) - t_min) / (t_max - t_min)
 
     def working_range(self) -> tuple[float, float, bool]:
         kind = self.spec.kind
@@ -317,7 +348,15 @@ class _LabelMixin:
             return 0, self.spec.num_classes - 1, True
         if kind == "ccgan":
             return 0.0, 1.0, False
+        if self.spec.label_scale == "minmax":
+            return float(self.labels(torch.tensor([0.0]))[0]), 2.0, False
         return 0.0, float(self.t_range[1]), False
+
+    def label_bounds(self) -> tuple[float, float]:
+        """The labels of t_min and t_max: where CcGAN's vicinal sampler clips its targets ([0, 1] for ccgan,
+        the data's temperature range in raw units)."""
+        lo, hi = self.labels(torch.tensor(self.t_range, dtype=torch.float32)).tolist()
+        return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,12 +387,15 @@ class Generator(_LabelMixin, nn.Module):
         elif spec.kind == "ccgan":
             self.embedding = FrozenY2H(y2h)
             self.cbn_head = _init(nn.Linear(self.embedding.out_features, n_cond, bias=False))
-        elif spec.encoding == "float":
-            self.embedding = ScalarEmbedding(n_cond, sum(spec.g_hidden), final_tanh=spec.g_out == "tanh")
-            self.cbn_head = None
         else:
-            self.embedding = BitEmbedding(n_cond, spec.g_hidden, spec.fmt, final_tanh=spec.g_out == "tanh")
+            self.embedding = CodeMLP(spec.encoding, n_cond, spec.g_hidden, final_tanh=spec.g_out == "tanh")
             self.cbn_head = None
+        if spec.g_gain_bound is not None:  # not persistent: the state_dict holds trained weights only
+            scale = torch.cat([torch.full((c,), float(spec.g_gain_bound) if k % 2 == 0 else 1.0)
+                               for k, c in enumerate(self.cond_sizes)])
+            self.register_buffer("cond_scale", scale, persistent=False)
+        else:
+            self.cond_scale = None
 
     def embed(self, labels: torch.Tensor) -> torch.Tensor:
         """(B,) labels in the variant's domain -> (B, E) conditioning vector (activity probe)."""
@@ -363,7 +405,8 @@ class Generator(_LabelMixin, nn.Module):
         """(B,) labels -> (B, sum of CBN sizes) gains/biases, always in float32 (module doc)."""
         with _full_precision(labels.device):
             e = self.embed(labels)
-            return self.cbn_head(e) if self.cbn_head is not None else e
+            cond = self.cbn_head(e) if self.cbn_head is not None else e
+            return cond * self.cond_scale if self.cond_scale is not None else cond
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         cond = self.conditioning(labels)
@@ -389,15 +432,13 @@ class Discriminator(_LabelMixin, nn.Module):
             self.embedding = LookupPlane(spec.num_classes, image_size)
         elif spec.kind == "ccgan":
             self.embedding = FrozenY2H(y2h)
-        elif spec.d_cond == "projection" and spec.encoding == "float":
-            self.embedding = ScalarEmbedding(spec.d_embed_dim, sum(spec.d_hidden))
         elif spec.d_cond == "projection":
-            self.embedding = BitEmbedding(spec.d_embed_dim, spec.d_hidden, spec.fmt)
-        elif spec.encoding == "float":
-            raise UserError(f"variant {spec.name}: the raw-float control has a projection D only")
+            self.embedding = CodeMLP(spec.encoding, spec.d_embed_dim, spec.d_hidden)
+        elif spec.encoding not in ("bits", "bits16"):
+            raise UserError(f"variant {spec.name}: the {spec.encoding} encoding has a projection D only")
         else:
-            self.embedding = BitPlane(image_size, spec.d_hidden, spec.fmt,
-                                      unit_range=self.t_range if spec.d_plane_init == "unit" else None)
+            self.embedding = CodePlane(spec.encoding, image_size, spec.d_hidden,
+                                       unit_range=self.t_range if spec.d_plane_init == "unit" else None)
         self.uses_plane = spec.kind in ("cgan", "bits") and spec.d_cond == "plane"
         widths = [m * channels for m in D_MULTS[:n]]
         cin = 2 if self.uses_plane else 1

@@ -29,3 +29,23 @@ def title(variant: str) -> str:
 def variant_rank(variant: str, order=ORDER) -> int:
     """Position of a variant in the paper's order (figures, tables); unknown variants come last."""
     return order.index(variant) if variant in order else len(order)
+
+
+# How an arm trains, from its name alone (torch-free: the Snakefile plans with it); tests/test_encodings.py
+# checks these against the variant registry (bcgan.nets.models: VariantSpec.kind and .loss).
+def base_arm(variant: str) -> str:
+    """The arm whose nets a loss arm shares, widths included: ``X-vicinal`` -> X, ``ccgan-hinge`` -> ccgan."""
+    for suffix in ("-vicinal", "-hinge"):
+        if variant.endswith(suffix):
+            return variant.removesuffix(suffix)
+    return variant
+
+
+def uses_y2h(variant: str) -> bool:
+    """Conditioned on CcGAN's pretrained y2h (ccgan, ccgan-hinge)."""
+    return base_arm(variant) == "ccgan"
+
+
+def vicinal_loss(variant: str) -> bool:
+    """Trained with CcGAN's vicinal loss (ccgan, every ``-vicinal`` arm): takes the ccgan settings."""
+    return variant == "ccgan" or variant.endswith("-vicinal")

@@ -1,8 +1,9 @@
 """GAN training loop shared by all five variants (SAGAN: one D step then one G step per iteration).
 
-Why one loop: the variants differ only in their conditioning (bcgan.nets.models) and, for CcGAN, in the
-discriminator loss (vicinal, bcgan.nets.losses); everything else -- optimiser, data, logging,
-checkpointing -- must be identical so the comparison of the paper is fair.
+Why one loop: the variants differ only in their conditioning (bcgan.nets.models) and in the
+discriminator loss their spec names (``VariantSpec.loss``: hinge, or CcGAN's vicinal one, bcgan.nets.losses);
+everything else -- optimiser, data, logging, checkpointing -- must be identical so the comparison of the
+paper is fair.
 
 Determinism and resume: the dataset order, the noise z and the vicinal draws of epoch ``e`` come
 only from ``(seed, e)`` (a torch.Generator and a numpy Generator seeded with both), so a run that is
@@ -98,8 +99,8 @@ class TrainConfig:
     lr: float = 1e-4
     betas: tuple[float, float] = (0.0, 0.99)
     seed: int = 0
-    vicinity: str = "soft"          # ccgan only: SVDL (soft) or HVDL (hard)
-    kappa_multiplier: float = 1.0   # ccgan only
+    vicinity: str = "soft"          # vicinal-loss arms only (VariantSpec.loss): SVDL (soft) or HVDL (hard)
+    kappa_multiplier: float = 1.0   # vicinal-loss arms only
     precision: str = "fp32"         # fp32 | bf16 (bcgan.nets.precision)
     ema_decay: float = 0.999        # the weight average evaluated beside G (bcgan.training.ema)
     # the training step's version: 2 = one D pass for real and fake, D frozen in the G step (d_step,
@@ -154,7 +155,7 @@ def read_losses_csv(path) -> list[list]:
 def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, precision: str = "fp32"):
     """One discriminator update; returns (d_loss, real_logits, fake_logits) (detached logits).
 
-    Fakes are G(z, g_labels); D judges real and fake at ``d_labels`` (for ccgan the targets y*,
+    Fakes are G(z, g_labels); D judges real and fake at ``d_labels`` (vicinal loss: the targets y*,
     with SVDL/HVDL weights ``vicinal_weights`` = (w_real, w_fake); otherwise the plain hinge loss).
     Real and fake go through D in one pass, as in BigGAN: D has no batch statistics, so the logits
     are those of two passes, but spectral norm's power iteration runs once per D step, not twice.
@@ -232,14 +233,14 @@ class Batches:
     batch_size: int
     z_dim: int
     channels_last: bool
-    vicinity: tuple | None = None  # ccgan: (training labels float64, sigma, kappa, kind)
+    vicinity: tuple | None = None  # vicinal loss: (training labels float64, sigma, kappa, kind, label bounds)
 
     def draw(self, i: int, perm, gen: torch.Generator, rng: np.random.Generator):
         """Iteration i of an epoch: (x_real, d_labels, g_labels, vicinal weights or None, z_d, z_g)."""
         device, B = self.images.device, self.batch_size
         if self.vicinity is not None:
-            train_y, sigma, kappa, kind = self.vicinity
-            vb = sample_vicinal_batch(train_y, B, sigma, kappa, rng, kind=kind)
+            train_y, sigma, kappa, kind, bounds = self.vicinity
+            vb = sample_vicinal_batch(train_y, B, sigma, kappa, rng, kind=kind, bounds=bounds)
             real = self.images[torch.from_numpy(vb.real_index).to(device)]
             d_labels = torch.from_numpy(vb.target_labels).to(device)
             g_labels = torch.from_numpy(vb.fake_labels).to(device)
@@ -257,22 +258,30 @@ class Batches:
 
 
 def batches_on(device, images: np.ndarray, temperatures: np.ndarray, G, cfg: TrainConfig, fmt) -> Batches:
-    """The data once on the device as uint8, the labels once in the variant's domain."""
+    """The data once on the device as uint8, the labels once in the variant's domain.
+
+    An arm with the vicinal loss (``VariantSpec.loss``) gets CcGAN's sigma and kappa computed by CcGAN's
+    rule on its own labels: normalised ones for ccgan, raw temperatures for the bits arms. The rule
+    (Silverman's 1.06 std n^-1/5, the largest gap between distinct labels) scales with the labels, so in
+    raw units sigma_raw = sigma_norm (t_max - t_min), kappa_base likewise and the soft kappa by
+    (t_max - t_min)^-2: every pair gets CcGAN's weight, the noise is CcGAN's noise in kelvin-like units,
+    and the labels G and D see stay unnormalised (tests/test_encodings.py checks the scaling).
+    """
     labels = G.labels(torch.from_numpy(temperatures)).to(device)
     vicinity = None
-    if variant_spec(cfg.variant).kind == "ccgan":
+    if variant_spec(cfg.variant).loss == "vicinal":
         from bcgan.nets.ccgan import vicinity_parameters
 
         train_y = labels.cpu().numpy().astype(np.float64)
         sigma, kappa = vicinity_parameters(train_y, cfg.vicinity, cfg.kappa_multiplier)
-        log.info("ccgan vicinity %s: sigma=%.4g kappa=%.4g", cfg.vicinity, sigma, kappa)
-        vicinity = (train_y, sigma, kappa, cfg.vicinity)
+        log.info("%s vicinity %s: sigma=%.4g kappa=%.4g in label units", cfg.variant, cfg.vicinity, sigma, kappa)
+        vicinity = (train_y, sigma, kappa, cfg.vicinity, G.label_bounds())
     return Batches(torch.from_numpy(images).to(device), labels, int(cfg.batch_size), cfg.z_dim,
                    fmt == torch.channels_last, vicinity)
 
 
 def train_step(state: TrainState, batch, ema_decay: float, precision: str) -> torch.Tensor:
-    """One iteration: a D step, a G step at the D labels (for ccgan the noisy targets y*, as in Ding
+    """One iteration: a D step, a G step at the D labels (vicinal loss: the noisy targets y*, as in Ding
     et al.) and the weight-average update; returns (d_loss, g_loss, mean D(real), mean D(fake)) on
     the device, without a host sync."""
     x_real, d_labels, g_labels, weights, z_d, z_g = batch

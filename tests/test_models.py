@@ -233,3 +233,27 @@ def test_study_arm_label_domains():
         from bcgan.nets.models import Discriminator, VariantSpec
 
         Discriminator(VariantSpec("scalar-plane", "bits", encoding="float"), 16, 8, T_RANGE)
+
+
+def test_self_attention_is_the_sagan_formula_bit_for_bit():
+    """attn @ g^T (the fast layout) equals SAGAN's g @ attn^T to the last bit in fp32, gradients included."""
+    import torch.nn.functional as F
+
+    from bcgan.nets.models import SelfAttention
+
+    torch.manual_seed(0)
+    att = SelfAttention(32).eval()
+    att.gate.data.fill_(0.7)
+    x = torch.randn(3, 32, 16, 16, requires_grad=True)
+
+    def sagan(x):
+        b, _, h, w = x.shape
+        theta = att.theta(x).reshape(b, att.c8, h * w)
+        phi = F.max_pool2d(att.phi(x), 2).reshape(b, att.c8, h * w // 4)
+        attn = torch.softmax(torch.bmm(theta.transpose(1, 2), phi), dim=-1)
+        g = F.max_pool2d(att.g(x), 2).reshape(b, att.c2, h * w // 4)
+        return x + att.gate * att.out(torch.bmm(g, attn.transpose(1, 2)).reshape(b, att.c2, h, w))
+
+    ours, reference = att(x), sagan(x)
+    assert torch.equal(ours, reference)
+    assert torch.equal(*(torch.autograd.grad(y.square().sum(), x)[0] for y in (ours, reference)))

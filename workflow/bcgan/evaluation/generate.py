@@ -34,9 +34,10 @@ def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(over="ignore", under="ignore"):
             v32 = np.float32(v)
         if not np.isfinite(v32) or v32 == 0:
+            f32 = np.finfo(np.float32)
             raise UserError(f"--temperature {v:g}: {'overflows' if v > 1 else 'underflows'} float32, the "
-                            f"generator's number type (finite float32 values are {np.finfo(np.float32).smallest_subnormal:g} "
-                            f"to {np.finfo(np.float32).max:g})")
+                            f"generator's number type (positive float32 values are {f32.smallest_subnormal:g} "
+                            f"to {f32.max:g})")
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
     if seed < 0:

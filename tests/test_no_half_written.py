@@ -204,6 +204,39 @@ def test_write_failures_are_one_line(generator, tmp_path, capsys):
     assert time.monotonic() - started < 5 and a_file.read_text() == "keep me"
 
 
+# every command that writes files checks its outputs first (bcgan.cli.check_outputs): a folder given as
+# the output file is one line naming it, before any input is read (the inputs here do not exist)
+WRITERS = {
+    "psd fit-response": "psd fit-response {m}.h5 --out {o}",
+    "psd accuracy": "psd accuracy --response {m}.json --heldout {m}.h5 --out {o}",
+    "sample": "sample --generator {m}.pt --t-range 1 2 --n-temperatures 2 --per-temperature 1 --seed 1 --out {o}",
+    "study cell": "study cell --generator {m}.pt --arm bcgan --labels uniform --seed 1 --shards {m}.h5 "
+                  "--response {m}.json --eval-temperatures 2 --eval-per-temperature 2 --eval-seed 1 "
+                  "--epsilons 0.1 --epsilon-rows 1 --out {o}",
+    "study summary": "study summary {m}.json --out-csv {x}.csv --out-md {x}.md --pdf {x}.pdf --png {o}",
+    "table metrics": "table metrics --samples {m}.h5 --psd {m}.csv --response {m}.json --accuracy {m}.csv "
+                     "--heldout {m}.h5 --out-csv {x}.csv --out-md {o}",
+    "figure fig7": "figure fig7 --magnetization {m}.csv --shards {m}.h5 --temperatures 1 --pdf {o} --png {x}.png",
+    "analyse activity": "analyse activity --generator {m}.pt --points 8 --dead-range 1e-3 --out {x}.h5 "
+                        "--summary {o}",
+    "explorer": "explorer --samples {m}.h5 --psd {m}.csv --heldout {m}.h5 --response {m}.json --out {o}",
+    "train regressor": "train regressor {m}.h5 --t-range 1 2 --out {o}",
+    "train gan": "train gan {m}.h5 --variant bcgan --t-range 1 2 --g-channels 8 --d-channels 8 --z-dim 8 "
+                 "--generator {x}.pt --losses {x}.csv --loss-curve {x}.png --checkpoint {o}",
+    "dataset manifest": "dataset manifest {m}.h5 --out {o}",
+}
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_every_writer_checks_its_outputs_before_its_inputs(tmp_path, capsys, command):
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    argv = WRITERS[command].format(m=tmp_path / "missing", x=tmp_path / "out", o="@").split()
+    assert main([str(folder) if a == "@" else a for a in argv]) == 2
+    one_error(capsys, str(folder), "is a folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a folder"]
+
+
 def test_read_only_folders_are_one_line_before_the_work(generator, tmp_path, capsys):
     ro = tmp_path / "ro"
     ro.mkdir()

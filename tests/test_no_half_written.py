@@ -143,13 +143,12 @@ def _start(generator, out, *extra):
 
 
 def _wait_for_writing(proc, out: Path) -> None:
-    """Until the command writes into its output (its temporary folder, or the folder itself)."""
-    deadline = time.monotonic() + 120
+    """Until the command writes PNGs into its output (its temporary folder, or a new folder itself)."""
+    deadline, fresh = time.monotonic() + 120, not out.exists()
     while proc.poll() is None and time.monotonic() < deadline:
-        if leftovers(out) or (out / "images").exists():
-            time.sleep(0.5)  # well inside the PNGs
+        if any(out.parent.glob(f".{out.name}.partial-*/images/*.png")) or (fresh and any(out.glob("images/*.png"))):
             return
-        time.sleep(0.02)
+        time.sleep(0.01)
     raise AssertionError(f"never started writing (rc {proc.poll()})")
 
 

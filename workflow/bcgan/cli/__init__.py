@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C, also while starting up: one line; atomic writers leave nothing behind
+        print(f"interrupted: bcgan {requested(0) or ''} stopped; no partial output was left", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     _words[:] = [a for a in argv if not a.startswith("-")]
     args = build_parser().parse_args(argv)
@@ -85,9 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"interrupted: bcgan {args.command} stopped; no partial output was left", file=sys.stderr)
-        return 130
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         reason = exc.strerror or (str(exc).splitlines() or [""])[0] or type(exc).__name__

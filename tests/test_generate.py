@@ -50,9 +50,10 @@ def test_pngs_sheet_and_hdf5_hold_the_same_reproducible_images(generator, tmp_pa
     np.testing.assert_array_equal(grid["images"], s["images"])
     np.testing.assert_array_equal(grid["noise_seed"], s["noise_seed"])
     # same seed again: identical; another seed: different images; a smaller rerun leaves no stale PNGs
-    assert generate(path, tmp_path / "a", "--temperature", "1.5", "2.27", "--count", "3", "--seed", "3") == 0
+    assert generate(path, tmp_path / "a", "--temperature", "1.5", "2.27", "--count", "3", "--seed", "3",
+                    "--overwrite") == 0
     np.testing.assert_array_equal(read_shard(tmp_path / "a" / "samples.h5")["images"], s["images"])
-    assert generate(path, tmp_path / "a", "--temperature", "1.5", "--count", "2", "--seed", "4") == 0
+    assert generate(path, tmp_path / "a", "--temperature", "1.5", "--count", "2", "--seed", "4", "--overwrite") == 0
     assert len(list((tmp_path / "a" / "images").glob("*.png"))) == 2
     assert not np.array_equal(read_shard(tmp_path / "a" / "samples.h5")["images"], s["images"][:2])
     assert "-> " in capsys.readouterr().out

@@ -1,10 +1,17 @@
 """File input and output: a result appears complete under its final name or not at all, and an input
-that is missing or unreadable is a one-line UserError naming the file."""
+that is missing or unreadable is a one-line UserError naming the file.
+
+Single files are written to a temporary name beside the target and renamed (``atomic_path``);
+output folders are built under a temporary name beside the target and renamed when complete
+(``atomic_dir``). ``check_output_file`` tells before any work whether a file can be written where
+asked; the CLI runs it on every output option (bcgan.cli.main).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,16 +26,123 @@ def atomic_path(path: str | os.PathLike):
     an interrupted or failing writer leaves no file under the final name for a rerun to trust.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # writers (h5py, torch, matplotlib) create the file themselves
+    check_output_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)  # writers (h5py, torch, matplotlib) create the file themselves
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write ({_reason(exc)})") from None
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:  # disk full, permissions changed, ...: one line naming the file we were asked for
+        raise UserError(f"{path}: cannot write ({_reason(exc)})") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__
+
+
+def _writable_folder(path: Path, what: str) -> None:
+    """UserError unless ``path``'s folder exists and is writable, or can be made in a writable folder."""
+    folder = path.absolute().parent
+    while not os.path.lexists(folder):
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UserError(f"{what} {path}: cannot write there, {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{what} {path}: cannot write there, folder {folder} is not writable")
+
+
+def check_output_file(path: str | os.PathLike, what: str = "output") -> None:
+    """UserError naming ``path`` unless a file can be written there: not a folder, and its folder writable
+    (or creatable). Writes nothing, so a command can check all its outputs before its work."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{what} {path} is a folder; give a file name")
+    _writable_folder(path, what)
+
+
+PARTIAL = ".partial-"  # marks a folder being built: .<name>.partial-<pid>-<random>
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, another user's
+    return True
+
+
+def remove_stale(path: str | os.PathLike) -> None:
+    """Remove temporary folders of ``path`` left by a run that no longer exists (killed with kill -9)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return
+    for tmp in path.parent.glob(f".{path.name}{PARTIAL}*"):
+        pid = tmp.name[len(f".{path.name}{PARTIAL}"):].split("-")[0]
+        if tmp.is_dir() and not tmp.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_output_dir(path: str | os.PathLike, overwrite: bool = False, ours=(), what: str = "output folder") -> None:
+    """UserError naming ``path`` unless ``atomic_dir`` may build it: absent, empty, or (``overwrite``) a
+    folder that holds only entries named in ``ours`` (what this command writes), and a writable parent."""
+    path = Path(path)
+    if os.path.lexists(path) and not path.is_dir():
+        raise UserError(f"{what} {path} exists and is not a folder")
+    if path.is_dir():
+        entries = sorted(p.name for p in path.iterdir())
+        if entries and not overwrite:
+            raise UserError(f"{what} {path} is not empty; give --overwrite to replace it, or another folder")
+        foreign = [e for e in entries if e not in ours]
+        if foreign:
+            raise UserError(f"{what} {path} holds files this command did not write ({', '.join(foreign[:3])}"
+                            f"{', ...' if len(foreign) > 3 else ''}); not replacing it, even with --overwrite")
+        if Path.cwd().resolve().is_relative_to(path.resolve()):
+            raise UserError(f"{what} {path} holds the current folder; not replacing it")
+    _writable_folder(path, what)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike, overwrite: bool = False, ours=(), what: str = "output folder"):
+    """Yield an empty temporary folder beside ``path``; when the block succeeds it becomes ``path``.
+
+    ``path`` must be absent or empty, or with ``overwrite`` hold only ``ours`` (check_output_dir); an
+    old folder is replaced whole, never mixed with the new one. A failing or interrupted block leaves
+    ``path`` as it was and removes the temporary folder; a temporary folder of a killed run (kill -9)
+    is removed by the next run.
+    """
+    path = Path(path)
+    check_output_dir(path, overwrite, ours, what)
+    remove_stale(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{PARTIAL}{os.getpid()}-", dir=path.parent))
+    except OSError as exc:
+        raise UserError(f"{what} {path}: cannot write ({_reason(exc)})") from None
+    old = None
+    try:
+        yield tmp
+        if path.is_dir():  # empty, or replaced with --overwrite: move aside, then swap in
+            old = tmp.with_name(tmp.name + "-old")
+            os.rename(path, old)
+        os.rename(tmp, path)
+    except OSError as exc:
+        if old is not None and old.exists() and not os.path.lexists(path):
+            os.rename(old, path)
+        raise UserError(f"{what} {path}: cannot write ({_reason(exc)})") from None
+    finally:
+        for leftover in (tmp, old):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def save_torch(payload, path: str | os.PathLike) -> None:

@@ -3,6 +3,12 @@
 Only the module of the subcommand being run is imported (all of them for ``--help``), so a command
 needs only its own dependencies: a data job never imports torch. That keeps start-up short and lets
 each rule run in its own small conda environment (envs/).
+
+Every command runs through ``main``, which (1) checks before the command starts that each output file
+option (``OUTPUT_OPTIONS``, or the ``outputs`` a parser sets with set_defaults) can be written, and
+(2) turns bad input (UserError) and failed writes (OSError) into one ``error:`` line (exit 2 and 1) and
+Ctrl-C into one ``interrupted`` line (exit 130): never a traceback. Outputs are written atomically
+(bcgan.io), so an error or Ctrl-C leaves no partial file or folder.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from bcgan.errors import UserError
 # Each name is a module bcgan.cli.<name> with add_parser(subparsers); order is the order of --help.
 COMMANDS = ["ising", "inspect", "dataset", "psd", "params", "train", "sample", "generate", "analyse", "physics",
             "figure", "table", "explorer", "resources", "bench", "study"]
+
+# argparse dests that name an output file wherever they occur; a parser with other outputs (train gan)
+# or an output folder (generate) says so with set_defaults(outputs=(...)).
+OUTPUT_OPTIONS = ("out", "out_csv", "out_md", "pdf", "png", "summary")
 
 _words: list[str] = []  # positional words of the command line being parsed (command, sub-command, ...)
 
@@ -60,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C, also while starting up: one line; atomic writers leave nothing behind
+        print(f"interrupted: bcgan {requested(0) or ''} stopped; no partial output was left", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     _words[:] = [a for a in argv if not a.startswith("-")]
     args = build_parser().parse_args(argv)
@@ -70,10 +88,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting is chatty at INFO
     try:
+        check_outputs(args)
         return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or (str(exc).splitlines() or [""])[0] or type(exc).__name__
+        print(f"error: {where}{reason}", file=sys.stderr)
+        return 1
+
+
+def check_outputs(args) -> None:
+    """UserError naming the first output file of ``args`` that cannot be written (bcgan.io.check_output_file)."""
+    from bcgan.io import check_output_file
+
+    for dest in getattr(args, "outputs", OUTPUT_OPTIONS):
+        value = getattr(args, dest, None)
+        for path in value if isinstance(value, (list, tuple)) else [value]:
+            if path is not None:
+                check_output_file(path, "--" + dest.replace("_", "-"))
 
 
 if __name__ == "__main__":

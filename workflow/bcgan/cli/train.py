@@ -77,7 +77,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--losses", type=Path, required=True, help="output per-iteration losses CSV")
     p.add_argument("--loss-curve", type=Path, required=True, help="output loss-curve PNG")
     p.add_argument("--checkpoint", type=Path, required=True, help="resume checkpoint (kept after the run)")
-    p.set_defaults(func=run_gan)
+    p.set_defaults(func=run_gan, outputs=("generator", "generator_ema", "losses", "loss_curve", "checkpoint",
+                                          "progress", "progress_ema"))
 
     from bcgan.figures import training_progress
 

@@ -12,7 +12,6 @@ temperature of the sampling grid equals the one ``bcgan sample`` made with the s
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +19,7 @@ import numpy as np
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
 
-__all__ = ["plan", "range_warnings", "png_name", "write_pngs", "contact_sheet"]
-
-_OUR_PNG = re.compile(r"^T[0-9]+\.[0-9]{4}_[0-9]{4,}\.png$")
-
+__all__ = ["plan", "range_warnings", "temperature_text", "png_name", "write_pngs", "contact_sheet"]
 
 def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(temperature float32, noise_seed uint64) per image, temperature-major (bcgan.nets.sampling's convention)."""
@@ -32,9 +28,16 @@ def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(temperatures, np.float64).ravel()
     if t.size == 0:
         raise UserError("give at least one --temperature")
-    bad = [v for v in t if not (math.isfinite(v) and v > 0)]
-    if bad:
-        raise UserError(f"--temperature {bad[0]:g}: temperatures must be finite and > 0 (J/k_B)")
+    for v in t:
+        if not (math.isfinite(v) and v > 0):
+            raise UserError(f"--temperature {v:g}: temperatures must be finite and > 0 (J/k_B)")
+        with np.errstate(over="ignore", under="ignore"):
+            v32 = np.float32(v)
+        if not np.isfinite(v32) or v32 == 0:
+            f32 = np.finfo(np.float32)
+            raise UserError(f"--temperature {v:g}: {'overflows' if v > 1 else 'underflows'} float32, the "
+                            f"generator's number type (positive float32 values are {f32.smallest_subnormal:g} "
+                            f"to {f32.max:g})")
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
     if seed < 0:
@@ -51,25 +54,33 @@ def range_warnings(temperatures, t_range) -> list[str]:
             for t in dict.fromkeys(float(v) for v in np.ravel(temperatures)) if not lo <= t <= hi]
 
 
+def temperature_text(temperature: float) -> str:
+    """The float32 temperature as text that reads back to the same float32: ``2.1000`` (4 decimals, as
+    always) where that is exact enough, else the shortest decimal that is (``1.00001``, ``1e-30``, ``3e+07``)."""
+    t = np.float32(temperature)
+    if 1e-4 <= t < 1e5:
+        fixed = f"{float(t):.4f}"
+        if np.float32(fixed) == t:
+            return fixed
+        return np.format_float_positional(t, unique=True, trim="-")
+    return np.format_float_scientific(t, unique=True, trim="-")
+
+
 def png_name(temperature: float, index: int) -> str:
-    """``T2.1000_0003.png``: bcgan.psd.user_images reads the temperature back from this name."""
-    return f"T{float(temperature):.4f}_{index:04d}.png"
+    """``T2.1000_0003.png`` (``T1e-30_0003.png`` far from 1): bcgan.psd.user_images reads the temperature
+    back from this name; distinct float32 temperatures never share a name."""
+    return f"T{temperature_text(temperature)}_{index:04d}.png"
 
 
 def write_pngs(out_dir, images: np.ndarray, temperature: np.ndarray) -> list[str]:
-    """One L × L grayscale PNG per image (0/255), written atomically; stale PNGs of ours are removed."""
+    """One L × L grayscale PNG per image (0/255) in ``out_dir`` (a folder being built, bcgan.io.atomic_dir)."""
     from PIL import Image
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = [png_name(t, i) for i, t in enumerate(temperature)]
-    keep = set(names)
-    for old in out_dir.iterdir():
-        if _OUR_PNG.match(old.name) and old.name not in keep:
-            old.unlink()  # an earlier run's image: the folder must hold exactly this set
     for name, image in zip(names, images):
-        with atomic_path(out_dir / name) as tmp:
-            Image.fromarray(image, mode="L").save(tmp, format="PNG")
+        Image.fromarray(image, mode="L").save(out_dir / name, format="PNG")
     return names
 
 

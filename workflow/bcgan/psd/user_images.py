@@ -23,10 +23,12 @@ from bcgan.errors import UserError
 
 __all__ = ["ImageSet", "read_user_images", "to_spins_uint8", "PNG_T_PATTERN"]
 
-PNG_T_PATTERN = re.compile(r"^T(?P<t>[0-9]+(?:\.[0-9]+)?)_")
-"""A PNG whose name starts with T<value>_ carries its temperature (e.g. T2.100_0003.png)."""
+PNG_T_PATTERN = re.compile(r"^T(?P<t>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)_")
+"""A PNG whose name starts with T<value>_ carries its temperature (e.g. T2.100_0003.png, T1e-30_0003.png)."""
 
 MIN_L = 4  # the PSD fit needs rings k = 1 .. L/2 - 1: at least one
+MAX_SIDE = 4096  # the largest PNG read: 4096 x 4096 (16 Mpixel); the paper's images are 128 x 128
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
 
 
 @dataclass
@@ -145,7 +147,12 @@ def _read_png(path: Path) -> np.ndarray:
 
     try:
         with Image.open(path) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise UserError(f"{path}: image is {im.width}x{im.height} pixels, larger than the "
+                                f"{MAX_PIXELS:,} this reader accepts (a spin image is L x L, L up to {MAX_SIDE})")
             return np.asarray(im.convert("L"))
+    except Image.DecompressionBombError as exc:
+        raise UserError(f"{path}: image too large to read ({str(exc).split(',')[0]})") from None
     except (UnidentifiedImageError, OSError) as exc:
         raise UserError(f"{path}: not a readable PNG image ({type(exc).__name__})") from None
 

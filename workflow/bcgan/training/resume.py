@@ -135,7 +135,8 @@ def load_checkpoint(path, cfg, fingerprint: str) -> dict | None:
     Resuming needs the same settings (all but ``epochs``), the same data and at most ``cfg.epochs``
     finished epochs; otherwise the checkpoint is stale (Snakemake reran the job because something
     changed) and is ignored, to be overwritten after the first new epoch. A file that is not a
-    training checkpoint at all is a UserError.
+    training checkpoint at all, or the checkpoint of another variant (a foreign file, not a stale one),
+    is a UserError, and the file is left alone.
     """
     path = Path(path)
     if not path.exists():
@@ -146,6 +147,12 @@ def load_checkpoint(path, cfg, fingerprint: str) -> dict | None:
         raise UserError(f"{path}: unreadable training checkpoint ({type(exc).__name__}); delete it to restart") from None
     if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"{path}: not a bcgan training checkpoint; delete it to restart")
+    settings = ck.get("config") if isinstance(ck.get("config"), dict) else {}
+    variant = settings.get("variant")
+    if variant != cfg.variant:  # another model's checkpoint (a wrong path), not a stale one of this model
+        raise UserError(f"{path}: a training checkpoint of {variant} (seed {settings.get('seed')}, "
+                        f"{ck.get('epoch')} epochs), not of this {cfg.variant} training; not overwriting it: "
+                        "give another --checkpoint or delete it")
     stale = _stale(ck, cfg, fingerprint)
     if stale:
         log.warning("%s: not resuming, the checkpoint differs in %s; training from scratch", path, ", ".join(stale))

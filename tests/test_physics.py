@@ -100,10 +100,11 @@ def test_random_spins_are_uncorrelated():
     assert (np.abs(far["value"]) < 4 * far["sd"]).all()
 
 
-def test_peak_temperature_is_the_vertex_of_the_parabola_through_the_maximum():
+def test_peak_temperature_is_the_vertex_of_the_parabola_through_the_highest_interior_maximum():
     t = np.linspace(0.5, 4.5, 9)
     assert peak_temperature(t, -(t - 2.3) ** 2) == pytest.approx(2.3)
-    assert peak_temperature(t, t) == 4.5 and peak_temperature(t, -t) == 0.5
+    assert peak_temperature(t, 1 / t + np.exp(-((t - 3.0) ** 2) / 0.1)) == pytest.approx(3.0, abs=0.1)
+    assert np.isnan(peak_temperature(t, t)) and np.isnan(peak_temperature(t, 1 / t))  # monotone: no peak
     assert np.isnan(peak_temperature(t, np.full(9, np.nan)))
 
 

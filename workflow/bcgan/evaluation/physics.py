@@ -25,6 +25,8 @@ Conventions (J = k_B = 1, ±1 spins, periodic nearest neighbours, N = L², per s
   size is N / (number of domains) in sites and the largest domain's fraction is its size / N, each
   averaged over images. A shape statistic the PSD does not fix: two images with the same spectrum can
   have their spins in one domain or in many.
+* Peak temperatures of χ and C: the highest maximum inside the grid (``peak_temperature``); quenched
+  lattices' χ and C may have none (they grow towards T → 0), which is then reported as such.
 * Uncertainties: the bootstrap over images (``bootstrap`` resamples with a fixed seed): the standard
   deviation of each estimator at the set's n.
 
@@ -192,16 +194,21 @@ def observables(images, temperature, *, bootstrap: int = 200, seed: int = 0):
 
 
 def peak_temperature(t, y) -> float:
-    """Temperature of the maximum of y(t) on a uniform grid, by the parabola through the highest point
-    and its two neighbours (the grid point itself at an end of the grid or where y is not finite)."""
+    """Temperature of the highest interior local maximum of y(t) on a uniform grid, refined by the parabola
+    through it and its two neighbours; NaN where y has none (monotone, or only at an end of the grid).
+
+    Why interior: χ and C carry 1/T and 1/T² while the spread of quenched lattices stays finite as
+    T → 0, so their global maximum sits at the lowest grid temperature for real lattices and models
+    alike and would locate nothing; a transition shows as a maximum inside the grid.
+    """
     t, y = np.asarray(t, np.float64), np.asarray(y, np.float64)
-    if not np.isfinite(y).any():
+    inner = [k for k in range(1, y.size - 1)
+             if np.isfinite(y[k - 1 : k + 2]).all() and y[k] > y[k - 1] and y[k] >= y[k + 1]]
+    if not inner:
         return float("nan")
-    k = int(np.nanargmax(y))
-    if k == 0 or k == y.size - 1 or not np.isfinite(y[k - 1 : k + 2]).all():
-        return float(t[k])
+    k = max(inner, key=lambda i: y[i])
     curvature = y[k - 1] - 2 * y[k] + y[k + 1]
-    if curvature >= 0:
+    if curvature >= 0:  # a plateau: no parabola through it
         return float(t[k])
     return float(t[k] + 0.5 * (t[k + 1] - t[k - 1]) / 2 * (y[k - 1] - y[k + 1]) / curvature)
 

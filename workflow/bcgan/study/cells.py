@@ -249,7 +249,8 @@ def physics_frame(summary, floor: dict, peaks: dict):
              "domain_size": "domain size", "largest_domain": "largest domain"}
     rows = [{"arm": "Monte Carlo, second set (floor)", "labels": "", "seeds": "",
              **{name: f"{floor[f'dist_{k}']:.1f}" for k, name in names.items()},
-             "χ peak T": f"{peaks['chi']:.2f}", "C peak T": f"{peaks['heat_capacity']:.2f}"}]
+             **{f"{name} peak T": f"{peaks[k]:.2f}" if np.isfinite(peaks[k]) else "–"
+                for k, name in (("chi", "χ"), ("heat_capacity", "C"))}}]
     for _, r in summary.iterrows():
         rows.append({"arm": r["arm"], "labels": r["label_set"], "seeds": r["seeds"],
                      **{name: _pm(r, f"dist_{k}", 1) for k, name in names.items()},

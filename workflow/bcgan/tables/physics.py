@@ -68,7 +68,8 @@ def notes(table) -> list[str]:
         "⟨|m|⟩ and ⟨e⟩ (J = 1, nearest neighbours, periodic); χ = N var(|m|)/T, C = N var(e)/T² (n − 1); "
         "U₄ = 1 − ⟨m⁴⟩/(3⟨m²⟩²); ξ₂ the second-moment correlation length from S(0) and S(k_min); domains: "
         "same-spin clusters (4-neighbour, periodic), mean size N / count and the largest one's fraction of N.",
-        "Peak T: the grid temperature of the largest χ or C, refined by the parabola through it and its neighbours.",
+        "Peak T: the highest maximum of χ or C inside the grid, refined by the parabola through it and its "
+        "neighbours; – where there is none (χ and C of quenched lattices can grow all the way to the lowest T).",
         "Not independent of the PSD yardstick: ⟨e⟩ = −2 G(1) and G(r) is the Fourier pair of the power spectrum; "
         "⟨|m|⟩, χ, C, U₄ and the domains are moments and shapes the mean PSD fit does not fix.",
     ]

@@ -38,7 +38,8 @@ def test_smoke_dag_builds_every_target(smoke_run):
     results = smoke_run / "results" / "smoke"
     names = ["data/manifest.json", "data/magnetization.csv", "psd/response.json", "psd/accuracy.csv",
              "tables/table1.csv", "tables/table1.md", "tables/metrics.csv", "tables/metrics.md",
-             "tables/convergence.csv", "tables/convergence.md"]
+             "tables/convergence.csv", "tables/convergence.md", "tables/physics.csv", "tables/physics.md",
+             "physics/real_a.csv", "physics/real_b.csv"]
     names += [f"models/{v}/{f}" for v in VARIANTS for f in ("generator.pt", "generator_ema.pt", "losses.csv",
                                                               "progress.csv", "progress_ema.csv", "loss_curve.png")]
     names += [f"samples/{v}.h5" for v in VARIANTS]
@@ -52,13 +53,16 @@ def test_smoke_dag_builds_every_target(smoke_run):
     A, payload = load_generator(results / "models/bcgan/generator_ema.pt")
     assert payload["metadata"]["weights"] == "ema"
     assert any(not torch.equal(v, A.state_dict()[k]) for k, v in G.state_dict().items())
-    for fig in PAPER_FIGURES:
+    for fig in [*PAPER_FIGURES, "physics"]:
         for ext in ("pdf", "png"):
             assert (results / "figures" / f"{fig}.{ext}").stat().st_size > 10_000, (fig, ext)
     table1 = (results / "tables" / "table1.md").read_text()
     metrics = (results / "tables" / "metrics.md").read_text()
     for label in ("CcGAN", "CGAN 64 classes", "CGAN 256 classes", "CGAN 1024 classes", "BcGAN"):
         assert f"| {label} |" in table1 and f"| {label} |" in metrics
+    physics = (results / "tables" / "physics.md").read_text()
+    assert all(f"| {label} |" in physics for label in ("real", "real, second set", "CcGAN", "BcGAN"))
+    assert "n = 128 images per temperature" in physics
     # every job left a log and a benchmark file
     assert list((results / "logs").glob("ising_shard_*.log"))
     assert list((results / "benchmarks").glob("ising_shard_*.tsv"))
@@ -81,6 +85,12 @@ def test_changing_a_figure_option_reruns_only_that_figure(smoke_run):
     # the example temperatures are shown by the figures with image strips, and by nothing else
     jobs = planned_jobs(smoke_run, "figures: {example_temperatures: [1.0, 3.0]}")
     assert set(jobs) - {"all"} == {"fig3", "fig4", "fig7"}
+
+
+def test_changing_the_physics_bootstrap_reruns_only_the_physics_estimates(smoke_run):
+    jobs = planned_jobs(smoke_run, "physics: {bootstrap: 50}")
+    assert set(jobs) - {"all"} == {"physics_observables", "physics_table", "physics_figure"}
+    assert jobs["physics_observables"] == 2 + len(VARIANTS)  # the two Monte Carlo sets and every model
 
 
 def test_changing_a_ccgan_setting_reruns_only_ccgan(smoke_run):

@@ -1,4 +1,4 @@
-"""The workflow on a real SLURM (slurmctld + slurmd on localhost) through workflow/profiles/slurm.
+"""The workflow on a real SLURM (slurmctld + slurmd on localhost) through profiles/slurm.
 
 Why: the cluster layer is only worth something if a real scheduler accepts
 the rules' resource requests, runs every job, and the results equal a local
@@ -205,7 +205,7 @@ def test_killed_mid_write_is_rerun_not_trusted(cluster, tmp_path):
     env = cluster.env()
     from slurm.harness import PROFILE, TEST_CLUSTER_ARGS
 
-    ctl = subprocess.Popen([sys.executable, "-m", "snakemake", "--profile", str(PROFILE), *TEST_CLUSTER_ARGS],
+    ctl = subprocess.Popen([sys.executable, "-m", "snakemake", "--workflow-profile", str(PROFILE), *TEST_CLUSTER_ARGS],
                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
     try:

@@ -75,7 +75,8 @@ def sample_vicinal_batch(train_labels, batch_size: int, sigma: float, kappa: flo
 
     A target with no real label in its window [y* - r, y* + r] (r = kappa for HVDL,
     sqrt(-ln(threshold)/kappa) for SVDL, i.e. weight >= threshold) gets a fresh noise draw, as in
-    the official code. Targets are clipped to [0, 1] (the normalised label domain).
+    the official code. Targets are clipped to [0, 1] (the normalised label domain); the official
+    improved-CcGAN scripts never clip them (their ``clip_label`` is never turned on).
     """
     y = np.asarray(train_labels, dtype=np.float64).reshape(-1)
     if y.size == 0:

@@ -145,6 +145,21 @@ def _training_starts(diffs, *roots) -> str:
     return "\n".join(lines)
 
 
+def test_a_job_wider_than_every_node_is_refused_before_submission(cluster, tmp_path):
+    """--cores above the largest node's CPUs: such a job would pend forever ("PartitionConfig"); the
+    workflow says so with one line, naming the --cores to pass, before it submits anything."""
+    from conftest import copy_workflow
+
+    workdir = copy_workflow(tmp_path / "wide")
+    wide = cluster.cpus + 1
+    proc = run_profile(cluster, workdir, "--cores", str(wide), "--config", "preset=smoke", check=False)
+    assert proc.returncode != 0
+    assert (f"error: --cores {wide} (the widest SLURM job the profile submits) exceeds the {cluster.cpus} CPUs of "
+            f"the largest node of this cluster: such a job would pend forever; run with --cores {cluster.cpus}"
+            in proc.stderr.splitlines())
+    assert not submitted_job_ids(proc.stdout + proc.stderr)
+
+
 # ------------------------------------------------------------------ reliability (stand-in DAGs)
 RETRY_SNAKEFILE = r'''
 rule all:

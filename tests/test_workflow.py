@@ -136,7 +136,9 @@ def test_a_run_killed_hard_resumes_after_unlock(tmp_path):
     again = snakemake(workdir, "-c", "1", *targets, "--config", "preset=smoke", check=False)
     assert again.returncode != 0 and "Directory cannot be locked" in again.stderr
     snakemake(workdir, "--unlock", "--config", "preset=smoke")
-    snakemake(workdir, "-c", "1", *targets, "--config", "preset=smoke")
+    done = snakemake(workdir, "-c", "1", *targets, "--config", "preset=smoke")
+    # the default profile also holds local GPU jobs to one at a time
+    assert re.search(r"^Provided resources: .*gpu\b.*\b1\b", done.stderr, re.M), done.stderr
     for target in targets[:2]:
         with h5py.File(workdir / target) as f:
             assert f["images"].shape == (200, 16, 16)

@@ -1,6 +1,7 @@
 # Paths and parameters shared by every stage: the resolved config, result paths, input functions and
 # the list of final targets. Rules stay thin; all logic that picks files or options lives here.
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -233,20 +234,17 @@ if workflow.is_main_process:
         sys.exit(f"error: damaged data file {_damaged[0]}: delete it and run again (Snakemake remakes it"
                  f" and what depends on it){f'; {len(_damaged) - 1} more' if len(_damaged) > 1 else ''}")
 
-# The rules whose command takes --device (config train.device).
-DEVICE_RULES = {"ccgan_regressor", "ccgan_y2h", "train", "sample", "study_ccgan_regressor", "study_ccgan_y2h",
-                "study_train"}
-
 
 onstart:
     # After planning, before the first job: only now does Snakemake know whether the jobs run here or
     # on a cluster. A job that cannot work must not start, since Snakemake deletes its outputs first.
+    # The device matters to the jobs whose rule has a `device` param (config train.device).
     _jobs = list(workflow.dag.needrun_jobs())
     _problem = None
-    if any(job.rule.name in DEVICE_RULES for job in _jobs):
+    if any("device" in job.rule.params.keys() for job in _jobs):
         _problem = device_problem(CFG["train"]["device"], CFG["train"]["gpus"], local=workflow.local_exec)
     if _problem is None and not workflow.local_exec and workflow.executor_plugin.name == "slurm":
-        _partition = __import__("os").environ.get("BCGAN_SLURM_PARTITION", "")
+        _partition = os.environ.get("BCGAN_SLURM_PARTITION", "")
         _problem = slurm_cores_problem(workflow.resource_settings.cores, slurm_node_cpus(_partition), _partition)
     if _problem:
         sys.exit(f"error: {_problem}")

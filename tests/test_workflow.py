@@ -165,7 +165,8 @@ def test_a_truncated_shard_stops_the_dry_run(tmp_path):
     proc = snakemake(workdir, "--dry-run", "--config", "preset=smoke", check=False)
     assert proc.returncode != 0
     (line,) = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert line.startswith("error: damaged data file results/smoke/data/shard_1.h5: truncated file") and "delete it" in line
+    assert line.startswith("error: damaged data file results/smoke/data/shard_1.h5: truncated file")
+    assert "delete it" in line
     shard.unlink()
     assert "ising_shard" in planned_jobs(workdir)
 
@@ -197,8 +198,8 @@ from snakemake.api import SnakemakeApi
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 from snakemake.shell import shell
 with SnakemakeApi(OutputSettings()) as api:
-    wf = api.workflow(resource_settings=ResourceSettings(cores=1), config_settings=ConfigSettings(config={"preset": "mini"}),
-                      snakefile=Path("Snakefile"))._workflow
+    wf = api.workflow(resource_settings=ResourceSettings(cores=1),
+                      config_settings=ConfigSettings(config={"preset": "mini"}), snakefile=Path("Snakefile"))._workflow
     out = {"prefix": shell._get_process_prefix()}
     for name in ("mem_mb", "runtime"):
         r = wf.get_rule("train").resources[name]

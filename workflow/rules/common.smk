@@ -49,7 +49,7 @@ DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 60}
 
 
 def mem_mb(rule):
-    """A rule's memory, times the attempt: a job retried (SLURM profile: retries) after hitting its limit asks for more."""
+    """A rule's memory, times the attempt: a job retried (SLURM profile: retries) after a limit asks for more."""
     base = RESOURCES.get(rule, {}).get("mem_mb", DEFAULT_RESOURCES["mem_mb"])
     return lambda wildcards, attempt: base * attempt
 

@@ -160,6 +160,19 @@ def test_a_job_wider_than_every_node_is_refused_before_submission(cluster, tmp_p
     assert not submitted_job_ids(proc.stdout + proc.stderr)
 
 
+def test_cuda_without_a_gpu_request_is_refused_before_submission(cluster, tmp_path):
+    """train.device: cuda with train.gpus: 0 would put the GPU jobs on nodes without a GPU: one line
+    naming the key, before anything is submitted."""
+    from conftest import copy_workflow
+
+    workdir = copy_workflow(tmp_path / "cuda")
+    (workdir / "cuda.yaml").write_text("train: {device: cuda, gpus: 0}\n")
+    proc = run_profile(cluster, workdir, "--configfile", "config.yaml", "cuda.yaml", check=False)
+    assert proc.returncode != 0
+    assert any(line.startswith("error: config train.device: cuda with train.gpus: 0") for line in proc.stderr.splitlines())
+    assert not submitted_job_ids(proc.stdout + proc.stderr)
+
+
 # ------------------------------------------------------------------ reliability (stand-in DAGs)
 RETRY_SNAKEFILE = r'''
 rule all:

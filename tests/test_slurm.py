@@ -169,7 +169,8 @@ def test_cuda_without_a_gpu_request_is_refused_before_submission(cluster, tmp_pa
     (workdir / "cuda.yaml").write_text("train: {device: cuda, gpus: 0}\n")
     proc = run_profile(cluster, workdir, "--configfile", "config.yaml", "cuda.yaml", check=False)
     assert proc.returncode != 0
-    assert any(line.startswith("error: config train.device: cuda with train.gpus: 0") for line in proc.stderr.splitlines())
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("error: config train.device: cuda with train.gpus: 0") for line in lines)
     assert not submitted_job_ids(proc.stdout + proc.stderr)
 
 

@@ -16,7 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # What a user's checkout holds for running the workflow (the package itself is pip-installed).
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow/rules", "workflow/schemas", "workflow/report",
-                  "workflow/profiles", "workflow/resources", "envs"]
+                  "profiles", "workflow/resources", "envs"]
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -32,9 +32,10 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the snakemake CLI in ``workdir`` the way a user would; output captured for assertions."""
-    env = dict(os.environ, PYTHONHASHSEED="0")
+def snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the snakemake CLI in ``workdir`` the way a user would; output captured for assertions.
+    ``env``: variables set on top of this process's environment."""
+    env = dict(os.environ, PYTHONHASHSEED="0", **(env or {}))
     proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,
                           capture_output=True, text=True)
     if check and proc.returncode != 0:

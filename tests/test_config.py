@@ -81,3 +81,17 @@ def test_bad_config_gives_one_line_naming_the_key(override, expected):
     message = str(info.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_a_nested_value_from_the_command_line_is_sent_to_a_config_file():
+    """`snakemake --config 'data={n_images: 1000}'` hands over the text '1000': the message says why."""
+    with pytest.raises(UserError) as info:
+        resolve({"preset": "smoke", "data": {"n_images": "1000"}})
+    message = str(info.value)
+    assert message.startswith("config data.n_images: '1000' has the wrong type (expected integer)")
+    assert "--config reads nested values as text" in message and "--configfile" in message
+    assert "\n" not in message
+    # text that is no number is just the wrong type
+    with pytest.raises(UserError) as info:
+        resolve({"preset": "smoke", "data": {"size": "big"}})
+    assert "--configfile" not in str(info.value)

@@ -22,7 +22,7 @@ RANK = {
     "errors": 0, "io": 1,
     "data": 2, "psd": 3, "nets": 4, "training": 5, "evaluation": 6, "study": 7,
     "figures": 8, "tables": 8,
-    "config": 9, "resources": 9,
+    "config": 9, "resources": 9, "plan": 9,
     "bench": 10, "cli": 11, "__main__": 12,
 }
 STAGES = ("data", "psd", "nets", "training", "evaluation", "study")

@@ -1,4 +1,4 @@
-"""The workflow on a real SLURM (slurmctld + slurmd on localhost) through workflow/profiles/slurm.
+"""The workflow on a real SLURM (slurmctld + slurmd on localhost) through profiles/slurm.
 
 Why: the cluster layer is only worth something if a real scheduler accepts
 the rules' resource requests, runs every job, and the results equal a local
@@ -145,6 +145,35 @@ def _training_starts(diffs, *roots) -> str:
     return "\n".join(lines)
 
 
+def test_a_job_wider_than_every_node_is_refused_before_submission(cluster, tmp_path):
+    """--cores above the largest node's CPUs: such a job would pend forever ("PartitionConfig"); the
+    workflow says so with one line, naming the --cores to pass, before it submits anything."""
+    from conftest import copy_workflow
+
+    workdir = copy_workflow(tmp_path / "wide")
+    wide = cluster.cpus + 1
+    proc = run_profile(cluster, workdir, "--cores", str(wide), "--config", "preset=smoke", check=False)
+    assert proc.returncode != 0
+    assert (f"error: --cores {wide} (the widest SLURM job the profile submits) exceeds the {cluster.cpus} CPUs of "
+            f"the largest node of this cluster: such a job would pend forever; run with --cores {cluster.cpus}"
+            in proc.stderr.splitlines())
+    assert not submitted_job_ids(proc.stdout + proc.stderr)
+
+
+def test_cuda_without_a_gpu_request_is_refused_before_submission(cluster, tmp_path):
+    """train.device: cuda with train.gpus: 0 would put the GPU jobs on nodes without a GPU: one line
+    naming the key, before anything is submitted."""
+    from conftest import copy_workflow
+
+    workdir = copy_workflow(tmp_path / "cuda")
+    (workdir / "cuda.yaml").write_text("train: {device: cuda, gpus: 0}\n")
+    proc = run_profile(cluster, workdir, "--configfile", "config.yaml", "cuda.yaml", check=False)
+    assert proc.returncode != 0
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("error: config train.device: cuda with train.gpus: 0") for line in lines)
+    assert not submitted_job_ids(proc.stdout + proc.stderr)
+
+
 # ------------------------------------------------------------------ reliability (stand-in DAGs)
 RETRY_SNAKEFILE = r'''
 rule all:
@@ -205,7 +234,7 @@ def test_killed_mid_write_is_rerun_not_trusted(cluster, tmp_path):
     env = cluster.env()
     from slurm.harness import PROFILE, TEST_CLUSTER_ARGS
 
-    ctl = subprocess.Popen([sys.executable, "-m", "snakemake", "--profile", str(PROFILE), *TEST_CLUSTER_ARGS],
+    ctl = subprocess.Popen([sys.executable, "-m", "snakemake", "--workflow-profile", str(PROFILE), *TEST_CLUSTER_ARGS],
                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
     try:

@@ -1,6 +1,6 @@
 """A real, throw-away single-node SLURM cluster on localhost for tests.
 
-Why: the workflow must submit to SLURM through `workflow/profiles/slurm`
+Why: the workflow must submit to SLURM through `profiles/slurm`
 without rule changes, and a mock cannot catch what real `sbatch`/`squeue`
 reject (memory above the node's RealMemory, unknown GRES, bad time limits,
 job-state polling).  `LocalSlurm` writes its own munge key, `slurm.conf` and

@@ -22,7 +22,7 @@ from pathlib import Path
 from .cluster import LocalSlurm
 
 REPO = Path(__file__).resolve().parents[2]
-PROFILE = REPO / "workflow" / "profiles" / "slurm"
+PROFILE = REPO / "profiles" / "slurm"
 
 # Settings a real cluster does not need but the throw-away one does (see cluster.py):
 # no accounting database -> poll with squeue, no account; fast first status check;
@@ -37,10 +37,10 @@ TEST_CLUSTER_ARGS = (
 
 def run_profile(cluster: LocalSlurm, workdir: Path, *args: str, timeout: float = 600,
                 check: bool = True) -> subprocess.CompletedProcess:
-    """`snakemake --profile workflow/profiles/slurm ...` in workdir, against `cluster`."""
+    """`snakemake --workflow-profile profiles/slurm ...` in workdir, against `cluster`."""
     env = cluster.env(dict(os.environ, PYTHONHASHSEED="0"))
     # the node's cores bound every job, group jobs included (the profile's `cores:` is for real nodes)
-    cmd = [sys.executable, "-m", "snakemake", "--profile", str(PROFILE), *TEST_CLUSTER_ARGS,
+    cmd = [sys.executable, "-m", "snakemake", "--workflow-profile", str(PROFILE), *TEST_CLUSTER_ARGS,
            "--cores", str(cluster.cpus), *args]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)

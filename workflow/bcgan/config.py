@@ -54,6 +54,20 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+def _reads_as(value, expected) -> bool:
+    """Whether ``value`` is text that YAML would read as the ``expected`` JSON-schema type(s)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return False
+    types = {"integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict, "null": type(None)}
+    wanted = [expected] if isinstance(expected, str) else list(expected)
+    return any(isinstance(parsed, types[t]) and not (t != "boolean" and isinstance(parsed, bool))
+               for t in wanted if t in types)
+
+
 def _one_line(error) -> str:
     """Phrase a schema violation as one line that names the key and what is allowed."""
     key = _key(error.absolute_path)
@@ -64,7 +78,12 @@ def _one_line(error) -> str:
     if error.validator == "enum":
         return f"{key}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     if error.validator == "type":
-        return f"{key}: {error.instance!r} has the wrong type (expected {error.validator_value})"
+        message = f"{key}: {error.instance!r} has the wrong type (expected {error.validator_value})"
+        if len(error.absolute_path) > 1 and _reads_as(error.instance, error.validator_value):
+            # Snakemake's --config parses a nested value (`data={n_images: 1000}`) as text throughout
+            message += ("; --config reads nested values as text: put them in a config file instead"
+                        " (--configfile config.yaml my.yaml)")
+        return message
     if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         relation = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
         return f"{key}: {error.instance!r} not allowed (must be {relation[error.validator]} {error.validator_value})"

@@ -1,6 +1,7 @@
 # Paths and parameters shared by every stage: the resolved config, result paths, input functions and
 # the list of final targets. Rules stay thin; all logic that picks files or options lives here.
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ sys.path.insert(0, f"{workflow.basedir}/workflow")
 from bcgan.config import resolve
 from bcgan.errors import UserError
 from bcgan.nets.names import base_arm, uses_y2h, vicinal_loss
+from bcgan.plan import damaged_hdf5, device_problem, slurm_cores_problem, slurm_node_cpus
 from bcgan.study.cells import label_set_dir
 
 try:
@@ -22,7 +24,8 @@ except UserError as error:
 
 # Rules call `python -m bcgan`; putting the package on PYTHONPATH lets jobs run in the per-family
 # conda environments of envs/ (--software-deployment-method conda), which hold third-party packages only.
-shell.prefix(f"export PYTHONPATH='{workflow.basedir}/workflow'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
+# A prefix replaces Snakemake's own `set -euo pipefail; `, so it starts with it: a failing step fails its job.
+shell.prefix(f"set -euo pipefail; export PYTHONPATH='{workflow.basedir}/workflow'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
 
 PRESET = CFG["preset"]
 RESULTS = f"results/{PRESET}"
@@ -50,11 +53,15 @@ DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 60}
 
 
 def mem_mb(rule):
-    return RESOURCES.get(rule, {}).get("mem_mb", DEFAULT_RESOURCES["mem_mb"])
+    """A rule's memory, times the attempt: a job retried (SLURM profile: retries) after a limit asks for more."""
+    base = RESOURCES.get(rule, {}).get("mem_mb", DEFAULT_RESOURCES["mem_mb"])
+    return lambda wildcards, attempt: base * attempt
 
 
 def runtime(rule):
-    return RESOURCES.get(rule, {}).get("runtime", DEFAULT_RESOURCES["runtime"])
+    """A rule's runtime, times the attempt (as mem_mb)."""
+    base = RESOURCES.get(rule, {}).get("runtime", DEFAULT_RESOURCES["runtime"])
+    return lambda wildcards, attempt: base * attempt
 
 
 wildcard_constraints:
@@ -217,6 +224,34 @@ def study_y2h_option(wildcards, input):
 
 def study_ccgan_options(wildcards):
     return ccgan_settings(wildcards.arm)
+
+
+# --- checks before anything runs (bcgan.plan) -------------------------------------------------------
+# A damaged data file (a truncated copy, a full disk) would pass Snakemake's checks, which look at
+# times only: the first job reading it would fail after deleting its own outputs. Found here, when the
+# workflow is planned (dry runs too), it stops everything with one line; deleting the file makes
+# Snakemake simulate it again and rerun what depends on it.
+if workflow.is_main_process:
+    _damaged = damaged_hdf5([*shard_paths(), f"{RESULTS}/data/heldout.h5",
+                             *(p for labels in LABEL_SETS for p in study_shard_paths(labels))])
+    if _damaged:
+        sys.exit(f"error: damaged data file {_damaged[0]}: delete it and run again (Snakemake remakes it"
+                 f" and what depends on it){f'; {len(_damaged) - 1} more' if len(_damaged) > 1 else ''}")
+
+
+onstart:
+    # After planning, before the first job: only now does Snakemake know whether the jobs run here or
+    # on a cluster. A job that cannot work must not start, since Snakemake deletes its outputs first.
+    # The device matters to the jobs whose rule has a `device` param (config train.device).
+    _jobs = list(workflow.dag.needrun_jobs())
+    _problem = None
+    if any("device" in job.rule.params.keys() for job in _jobs):
+        _problem = device_problem(CFG["train"]["device"], CFG["train"]["gpus"], local=workflow.local_exec)
+    if _problem is None and not workflow.local_exec and workflow.executor_plugin.name == "slurm":
+        _partition = os.environ.get("BCGAN_SLURM_PARTITION", "")
+        _problem = slurm_cores_problem(workflow.resource_settings.cores, slurm_node_cpus(_partition), _partition)
+    if _problem:
+        sys.exit(f"error: {_problem}")
 
 
 # --- samples and analysis --------------------------------------------------------------------------

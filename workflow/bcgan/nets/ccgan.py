@@ -7,8 +7,9 @@ of images with that label; the GAN conditions on y2h(y) (y2h frozen). Training l
 the training stage; this module only defines the networks and the vicinity hyper-parameters.
 
 Architecture notes (follow the official ``ResNet_embed`` / ``model_y2h``):
-* ResNet34 = BasicBlock x [3, 4, 6, 3], widths 64-128-256-512, a 3x3 stride-1 stem (small
-  images, no max-pool) and every stage strided by 2, global average pool, then
+* ResNet34 = BasicBlock x [3, 4, 6, 3], widths 64-128-256-512, a 3x3 stride-1 stem and every
+  stage strided by 2 (the official 64x64 stem; the official 128x128 one adds MaxPool2d(2, 2), but
+  without it four stride-2 stages already take a 16x16 image to 1x1), global average pool, then
   x2h: Linear(512,512)-BN-ReLU-Linear(512,E)-BN-ReLU (the embedding), h2y: Linear(E,1)-ReLU.
   One input channel (spin images). ~21.6 M parameters at E=128, the paper's "21.61M".
 * y2h: Linear(1,E) then 3 x [Linear(E,E)], each followed by GroupNorm(8)-ReLU, then Linear(E,E);

@@ -77,7 +77,8 @@ def sample_vicinal_batch(train_labels, batch_size: int, sigma: float, kappa: flo
     A target with no real label in its window [y* - r, y* + r] (r = kappa for HVDL,
     sqrt(-ln(threshold)/kappa) for SVDL, i.e. weight >= threshold) gets a fresh noise draw, as in
     the official code. Targets and fake labels are clipped to ``bounds``: [0, 1] for CcGAN's normalised
-    labels, the labels of [t_min, t_max] for an arm on raw temperatures (the same clip in its units).
+    labels, the labels of [t_min, t_max] for an arm on raw temperatures (the same clip in its units); the
+    official improved-CcGAN scripts never clip them (their ``clip_label`` is never turned on).
     """
     lo_bound, hi_bound = (float(b) for b in bounds)
     y = np.asarray(train_labels, dtype=np.float64).reshape(-1)

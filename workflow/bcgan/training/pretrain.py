@@ -7,9 +7,12 @@ steps, as in the official improved-CcGAN ``train_net_for_label_embed.py``:
    label with an MSE loss. Its penultimate output ``features`` (x2h) defines the embedding space
    and its head ``h2y`` maps an embedding back to a label. We use Adam (lr 1e-3) for a few epochs
    instead of the official 200 SGD epochs: the preset budgets are small and Adam converges faster.
+   On CUDA it trains in bf16 autocast (the loss in fp32); the official code trains in fp32.
 2. ``train_y2h``: the regressor is frozen (eval mode: BatchNorm running stats fixed); the MLP
-   ``y2h`` is trained so that ``h2y(y2h(y)) ~= y``, i.e. MSE *through the regressor's head*, exactly
-   as the official code does (it does not regress onto ``features`` directly). The official
+   ``y2h`` is trained so that ``h2y(y2h(y)) ~= y``, i.e. MSE *through the regressor's head*, as the
+   official code does (it does not regress onto ``features`` directly), with one departure: our MSE
+   is taken on h2y's output *before* its final ReLU, the official one after it (with the official
+   loss a briefly trained regressor's ReLU output stayed at zero and y2h never learned). The official
    training labels: the distinct normalised training labels, each batch perturbed by
    N(0, 0.2^2) noise and clipped to [0, 1] (so the whole [0, 1] interval is covered); SGD
    (momentum 0.9, weight decay 1e-4, lr 0.01, decayed x0.1 at 30 %, 50 % and 70 % of the epochs =

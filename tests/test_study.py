@@ -64,6 +64,7 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
     md = (study / "summary.md").read_text()
     assert (study / "t_response.png").read_bytes()[:4] == b"\x89PNG" and "± " in md and "## ε at Tc" in md
     assert "## Physics" in md and "## Flip diversity by region" in md
+    assert "| real images (held-out) |" in md  # the ceiling the response model allows, first row
     dry = snakemake(smoke_run, "--cores", "1", "--dry-run", "study", "--config", "preset=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr
     # the report of `all study` holds the study's table and figure, with their captions

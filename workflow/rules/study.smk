@@ -167,9 +167,39 @@ rule study_cell:
         " {params.physics} --threads {threads} --out {output} > {log} 2>&1"
 
 
+rule study_ceiling:
+    """The held-out real images through the cells' evaluation: the T-MAE and Spearman the response
+    model allows, first row of the summary."""
+    input:
+        heldout=f"{RESULTS}/data/heldout.h5",
+        shards=shard_paths(),
+        response=f"{RESULTS}/psd/response.json",
+    output:
+        f"{STUDY_DIR}/real_ceiling.json",
+    log:
+        f"{LOGS}/study/ceiling.log",
+    benchmark:
+        f"{BENCHMARKS}/study_ceiling.tsv"
+    params:
+        eval_temperatures=STUDY["eval_temperatures"],
+        eval_per_temperature=STUDY["eval_per_temperature"],
+        eval_seed=CFG["seed"],
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("study_ceiling"),
+        runtime=runtime("study_ceiling"),
+    shell:
+        "python -m bcgan study ceiling --heldout {input.heldout} --shards {input.shards} --response {input.response}"
+        " --eval-temperatures {params.eval_temperatures} --eval-per-temperature {params.eval_per_temperature}"
+        " --eval-seed {params.eval_seed} --out {output} > {log} 2>&1"
+
+
 rule study_summary:
     input:
-        study_cells(),
+        cells=study_cells(),
+        ceiling=f"{STUDY_DIR}/real_ceiling.json",
     output:
         csv=f"{STUDY_DIR}/summary.csv",
         md=report(f"{STUDY_DIR}/summary.md", caption="../report/study_summary.rst", category="Study"),
@@ -186,5 +216,5 @@ rule study_summary:
         mem_mb=mem_mb("study_summary"),
         runtime=runtime("study_summary"),
     shell:
-        "python -m bcgan study summary {input} --out-csv {output.csv} --out-md {output.md}"
+        "python -m bcgan study summary {input.cells} --ceiling {input.ceiling} --out-csv {output.csv} --out-md {output.md}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"

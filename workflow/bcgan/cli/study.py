@@ -36,8 +36,20 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="output cell.json")
     p.set_defaults(func=run_cell)
 
+    p = sub.add_parser("ceiling", help="the cell metrics of held-out real images: what the response model allows")
+    p.add_argument("--heldout", type=Path, nargs="+", required=True, help="held-out real image shards")
+    p.add_argument("--shards", type=Path, nargs="+", required=True, help="real training shards (the grid's range)")
+    p.add_argument("--response", type=Path, required=True, help="PSD response model")
+    p.add_argument("--eval-temperatures", type=int, required=True)
+    p.add_argument("--eval-per-temperature", type=int, required=True)
+    p.add_argument("--eval-seed", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True, help="output JSON")
+    p.set_defaults(func=run_ceiling)
+
     p = sub.add_parser("summary", help="mean ± sd over seeds per arm and label set, and the T-response figure")
     p.add_argument("cells", type=Path, nargs="+", help="cell.json files of `bcgan study cell`")
+    p.add_argument("--ceiling", type=Path, default=None,
+                   help="`bcgan study ceiling` JSON: the held-out real images' row, first in the tables")
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)
     p.add_argument("--pdf", type=Path, required=True)
@@ -82,10 +94,35 @@ def run_cell(args) -> int:
     return 0
 
 
+def run_ceiling(args) -> int:
+    import json
+
+    from bcgan.data.shards import read_images
+    from bcgan.io import atomic_path
+    from bcgan.psd.response import load_response
+    from bcgan.study.cells import real_ceiling
+    from bcgan.training.progress import make_eval_set
+
+    response = load_response(args.response)
+    real, real_t = read_images(args.heldout)
+    images, temps = read_images(args.shards)
+    eval_set = make_eval_set(images, temps, response, n_temperatures=args.eval_temperatures,
+                             per_temperature=args.eval_per_temperature, seed=args.eval_seed)
+    doc = real_ceiling(real, real_t, eval_set)
+    with atomic_path(args.out) as tmp:
+        Path(tmp).write_text(json.dumps(doc, indent=1, allow_nan=True) + "\n")
+    print(" ".join(f"{k}={v:.3f}" for k, v in doc.items() if k != "format"))
+    return 0
+
+
 def run_summary(args) -> int:
+    import pandas as pd
+
     from bcgan.figures import study_response
     from bcgan.figures.style import save_figure
+    from bcgan.io import read_json
     from bcgan.study.cells import (
+        ceiling_row,
         epsilon_frame,
         markdown_frame,
         notes,
@@ -98,12 +135,16 @@ def run_summary(args) -> int:
 
     cells = read_cells(args.cells)
     summary = summarise(cells)
-    write_table(summary, args.out_csv, markdown_frame(summary), args.out_md,
+    table = summary  # the metrics table opens with the held-out real images' row, where given
+    if args.ceiling is not None:
+        ceiling = ceiling_row(read_json(args.ceiling, "real-image ceiling"))
+        table = pd.concat([pd.DataFrame([ceiling]), summary], ignore_index=True)
+    write_table(table, args.out_csv, markdown_frame(table), args.out_md,
                 title="Study: every arm and label set over its seeds", notes=notes(summary),
                 sections=[("ε at Tc: changed pixels [%]", epsilon_frame(summary)),
                           ("Flip diversity by region, and seeds collapsed there", region_frame(summary)),
                           ("Physics: distance to Monte Carlo [reference sd], and peak temperatures",
                            physics_frame(summary, cells[0]["physics_floor"], cells[0]["physics_real_peaks"]))])
     save_figure(study_response.draw(cells), args.pdf, args.png)
-    print(markdown_frame(summary).to_string(index=False))
+    print(markdown_frame(table).to_string(index=False))
     return 0

@@ -119,6 +119,20 @@ def collapsed(cell: dict) -> dict:
             if np.isfinite(cell[f"diversity_flip_{r}"]) and np.isfinite(cell[f"real_diversity_flip_{r}"])}
 
 
+CEILING_FORMAT = "bcgan-study-ceiling/1"
+
+
+def real_ceiling(images, temperatures, eval_set) -> dict:
+    """The cell metrics of held-out real images, the ``per_temperature`` nearest each grid temperature
+    taken as made at it (``bcgan.training.progress.real_reference``): the T-MAE and Spearman the response
+    model allows, and the real images' flip diversity by region, beside which every cell is read."""
+    from bcgan.training.progress import real_reference
+
+    row = real_reference(images, temperatures, eval_set)
+    keys = [k for k in METRICS if k in row]  # no CBN gain, z share or physics for images
+    return {"format": CEILING_FORMAT, **{k: float(row[k]) for k in keys}}
+
+
 def epsilon_sweep(generator, epsilons, *, rows: int, seed: int) -> dict:
     """Changed-pixel fraction and mean |Δ output| at T = Tc + ε, each the mean over ``rows`` fixed noise
     inputs. fp32, as the workflow's own ε analysis (``perturb`` rule): in bf16, a change of 1e-6 in a
@@ -208,6 +222,16 @@ def _pm(row, m, nd, scale=1.0):
     if not np.isfinite(mean):
         return "–"
     return f"{mean:.{nd}f}" + (f" ± {sd:.{nd}f}" if np.isfinite(sd) else "")
+
+
+def ceiling_row(ceiling: dict) -> dict:
+    """A summary row (mean = the value, no sd) for the held-out real images of :func:`real_ceiling`."""
+    if not isinstance(ceiling, dict) or ceiling.get("format") != CEILING_FORMAT:
+        raise UserError(f"study summary: the real-image ceiling is not a {CEILING_FORMAT} document")
+    row = {"arm": "real images (held-out)", "label_set": "", "seeds": 0, "collapsed_any": "", "precision": ""}
+    for m in METRICS:
+        row[f"{m}_mean"], row[f"{m}_sd"] = float(ceiling.get(m, float("nan"))), float("nan")
+    return row
 
 
 def markdown_frame(summary):

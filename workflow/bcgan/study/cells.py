@@ -228,7 +228,7 @@ def ceiling_row(ceiling: dict) -> dict:
     """A summary row (mean = the value, no sd) for the held-out real images of :func:`real_ceiling`."""
     if not isinstance(ceiling, dict) or ceiling.get("format") != CEILING_FORMAT:
         raise UserError(f"study summary: the real-image ceiling is not a {CEILING_FORMAT} document")
-    row = {"arm": "real images (held-out)", "label_set": "", "seeds": 0, "collapsed_any": "", "precision": ""}
+    row = {"arm": "real images (held-out)", "label_set": "", "seeds": "", "collapsed_any": "", "precision": ""}
     for m in METRICS:
         row[f"{m}_mean"], row[f"{m}_sd"] = float(ceiling.get(m, float("nan"))), float("nan")
     return row

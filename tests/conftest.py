@@ -67,6 +67,21 @@ def smoke_run(tmp_path_factory) -> Path:
     return workdir
 
 
+@pytest.fixture(scope="module")
+def tiny_generator(tmp_path_factory):
+    """An untrained (random-weight) BcGAN generator file of 16 x 16 images, and the module."""
+    import torch
+
+    from bcgan.nets.models import build_generator
+    from bcgan.training.checkpoints import save_generator
+
+    torch.manual_seed(0)
+    G = build_generator("bcgan", image_size=16, channels=8, z_dim=8, t_range=(0.05, 4.54))
+    path = tmp_path_factory.mktemp("g") / "generator.pt"
+    save_generator(path, G)
+    return path, G
+
+
 @pytest.fixture
 def torch_one_thread():
     """Training tests on one thread: faster on a shared 2-core machine, and reproducible."""

@@ -24,23 +24,14 @@ import pytest
 import bcgan
 from bcgan.cli import main
 from bcgan.data.shards import read_shard
-from bcgan.nets.models import build_generator
-from bcgan.training.checkpoints import save_generator
 
 T_RANGE = (0.05, 4.54)
 WORKFLOW = Path(bcgan.__file__).resolve().parents[1]  # the subprocesses run the bcgan these tests import
 
 
 @pytest.fixture(scope="module")
-def generator(tmp_path_factory):
-    """An untrained BcGAN generator file of 16 x 16 images."""
-    import torch
-
-    torch.manual_seed(0)
-    G = build_generator("bcgan", image_size=16, channels=8, z_dim=8, t_range=T_RANGE)
-    path = tmp_path_factory.mktemp("g") / "generator.pt"
-    save_generator(path, G)
-    return path
+def generator(tiny_generator):
+    return tiny_generator[0]
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +202,12 @@ WRITERS = {
     "sample": "sample --generator {m}.pt --t-range 1 2 --n-temperatures 2 --per-temperature 1 --seed 1 --out {o}",
     "study cell": "study cell --generator {m}.pt --arm bcgan --labels uniform --seed 1 --shards {m}.h5 "
                   "--response {m}.json --eval-temperatures 2 --eval-per-temperature 2 --eval-seed 1 "
-                  "--epsilons 0.1 --epsilon-rows 1 --out {o}",
+                  "--epsilons 0.1 --epsilon-rows 1 --physics-per-temperature 2 --physics-bootstrap 2 --out {o}",
+    "study ceiling": "study ceiling --heldout {m}.h5 --shards {m}.h5 --response {m}.json --eval-temperatures 2 "
+                     "--eval-per-temperature 2 --eval-seed 1 --out {o}",
+    "physics": "physics --images {m}.h5 --out {o}",
+    "table physics": "table physics --real {m}.csv --floor {m}.csv --models {m}.csv --out-csv {x}.csv --out-md {o}",
+    "figure physics": "figure physics --real {m}.csv --models {m}.csv --pdf {o} --png {x}.png",
     "study summary": "study summary {m}.json --out-csv {x}.csv --out-md {x}.md --pdf {x}.pdf --png {o}",
     "table metrics": "table metrics --samples {m}.h5 --psd {m}.csv --response {m}.json --accuracy {m}.csv "
                      "--heldout {m}.h5 --out-csv {x}.csv --out-md {o}",

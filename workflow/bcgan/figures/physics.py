@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from bcgan.data.ising import TC
 from bcgan.evaluation.physics import LABELS, SCALARS, read_observables, wide

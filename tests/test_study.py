@@ -154,3 +154,28 @@ def test_label_sets_are_named_and_checked():
         resolve(twice)
     with pytest.raises(UserError, match="needs 2 <= K <= data.n_images"):
         resolve({"preset": "smoke", "study": {"label_sets": [{"labels": "grid:9999", "arms": ["bcgan"]}]}})
+
+
+def test_embedding_target_checks_every_criterion_against_its_threshold():
+    from bcgan.study.target import CRITERIA, judge
+
+    def cell(arm, seed, **over):
+        c = {**_cell(arm, "uniform", seed, 0.0), "spearman_all": 0.97, "spearman_1_2": 0.95, "spearman_2_4": 0.93,
+             "mae_all": 0.5, "psd_distance": 3.0, "energy_error": 0.2, "epsilon": [1e-6, 0.01, 0.1],
+             "changed_fraction": [0.0005, 0.001, 0.004], **{f"diversity_flip_{r}": 0.3 for r in ("below", "near", "above")}}
+        return {**c, **over}
+
+    ceiling = {"spearman_1_2": 1.0, "spearman_2_4": 0.9, **{f"diversity_flip_{r}": 0.5 for r in ("below", "near", "above")}}
+    cells = [cell("ccgan", s, mae_all=0.6) for s in (1, 2)] + [cell("bcgan-proj", s, psd_distance=2.9 + s / 10)
+                                                               for s in (1, 2)]
+    cells += [cell("new", 1), cell("new", 2, diversity_flip_above=0.2, changed_fraction=[0.002, 0.001, 0.0029])]
+    v = judge(cells, ceiling)
+    assert all(v["ccgan"][k][0] for k in CRITERIA)  # its own T-MAE is no worse than itself
+    new = v["new"]
+    assert new["spearman"][0] and new["mae"][0] and new["psd"][0] and new["energy"][0]
+    assert not judge([*cells[:4], cell("far", 1, psd_distance=3.3)], ceiling)["far"]["psd"][0]  # > 3.05 + 0.07
+    assert new["binades"][0] is True and "need 0.85" in new["binades"][1]  # [2, 4): min(0.9, 0.9 - 0.05)
+    assert not new["diversity"][0] and "seed 2 above 0.200" in new["diversity"][1]
+    assert not new["epsilon"][0] and "seed 2" in new["epsilon"][1]
+    with pytest.raises(UserError, match="no cells of arm 'ccgan'"):
+        judge([c for c in cells if c["arm"] != "ccgan"], ceiling)

@@ -46,6 +46,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="output JSON")
     p.set_defaults(func=run_ceiling)
 
+    p = sub.add_parser("target", help="the embedding target (bcgan.study.target) judged on cells of one label set")
+    p.add_argument("cells", type=Path, nargs="+", help="cell.json files, the reference and baseline arms included")
+    p.add_argument("--ceiling", type=Path, required=True, help="`bcgan study ceiling` JSON of the same study")
+    p.add_argument("--reference", default="ccgan", help="the arm whose T-MAE must be matched (default ccgan)")
+    p.add_argument("--baseline", default="bcgan-proj", help="the arm whose PSD distance and energy error bound")
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.set_defaults(func=run_target)
+
     p = sub.add_parser("summary", help="mean ± sd over seeds per arm and label set, and the T-response figure")
     p.add_argument("cells", type=Path, nargs="+", help="cell.json files of `bcgan study cell`")
     p.add_argument("--ceiling", type=Path, default=None,
@@ -112,6 +121,25 @@ def run_ceiling(args) -> int:
     with atomic_path(args.out) as tmp:
         Path(tmp).write_text(json.dumps(doc, indent=1, allow_nan=True) + "\n")
     print(" ".join(f"{k}={v:.3f}" for k, v in doc.items() if k != "format"))
+    return 0
+
+
+def run_target(args) -> int:
+    from bcgan.errors import UserError
+    from bcgan.io import read_json
+    from bcgan.study.cells import CEILING_FORMAT, read_cells
+    from bcgan.study.target import NOTES, judge, markdown_frame
+    from bcgan.tables import write_table
+
+    cells = read_cells(args.cells)
+    if len({c["label_set"] for c in cells}) != 1:
+        raise UserError("study target: give the cells of one label set")
+    ceiling = read_json(args.ceiling, "real-image ceiling")
+    if not isinstance(ceiling, dict) or ceiling.get("format") != CEILING_FORMAT:
+        raise UserError(f"{args.ceiling}: not a {CEILING_FORMAT} document")
+    shown = markdown_frame(judge(cells, ceiling, reference=args.reference, baseline=args.baseline))
+    write_table(shown, args.out_csv, shown, args.out_md, title="The embedding target", notes=NOTES)
+    print(shown.to_string(index=False))
     return 0
 
 

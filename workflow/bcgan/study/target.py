@@ -1,0 +1,94 @@
+"""The embedding target (issue 30), judged on study cells: does an arm condition on the raw float, follow T
+like CcGAN, and keep its diversity in every phase?
+
+Why a module: the target is a list of thresholds fixed in advance; writing them once, beside the cells
+they read, keeps the verdict from drifting with the reading. Criteria, for one arm over its seeds:
+
+* ``spearman``: mean Spearman of the mean T_est with T over the grid >= 0.95;
+* ``binades``: mean Spearman inside [1, 2) and inside [2, 4) each >= min(0.9, the held-out real images'
+  value there - 0.05) (the ceiling the response model allows, ``bcgan study ceiling``);
+* ``mae``: mean T-MAE <= the reference arm's (CcGAN) mean in the same study;
+* ``diversity``: in every seed and every region (below, near, above Tc), flip diversity >= half the real
+  images' in that region;
+* ``psd`` and ``energy``: mean PSD distance and mean energy error <= the baseline arm's (``bcgan-proj``)
+  mean + sd;
+* ``epsilon``: in every seed, <= 0.1 % changed pixels at Tc + 1e-6, and at Tc + 0.1 at least 3x the
+  change at Tc + 1e-2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bcgan.errors import UserError
+
+REGIONS = ("below", "near", "above")
+CRITERIA = ("spearman", "binades", "mae", "diversity", "psd", "energy", "epsilon")
+NOTES = [
+    "spearman: mean over seeds of the grid Spearman >= 0.95. binades: mean Spearman inside [1, 2) and [2, 4) "
+    ">= min(0.9, held-out real images' - 0.05). mae: mean T-MAE <= the reference arm's mean.",
+    "diversity: in every seed, flip diversity below, near and above Tc >= half the held-out real images' there.",
+    "psd, energy: mean PSD distance and energy error <= the baseline arm's mean + sd.",
+    "epsilon: in every seed, <= 0.1 % changed pixels at Tc + 1e-6, and at Tc + 0.1 >= 3x those at Tc + 1e-2.",
+]
+
+
+def _values(cells, key):
+    return np.array([c[key] for c in cells], np.float64)
+
+
+def _changed(cell, eps):
+    for e, f in zip(cell["epsilon"], cell["changed_fraction"]):
+        if np.isclose(e, eps, rtol=1e-9, atol=0):
+            return f
+    raise UserError(f"cell {cell['arm']} seed {cell['seed']}: no ε = {eps:g} in its sweep {cell['epsilon']}")
+
+
+def judge(cells: list[dict], ceiling: dict, *, reference: str = "ccgan", baseline: str = "bcgan-proj") -> dict:
+    """{arm: {criterion: (passed, what was measured)}} for every arm of ``cells`` (one label set)."""
+    arms = {}
+    for c in cells:
+        arms.setdefault(c["arm"], []).append(c)
+    for name in (reference, baseline):
+        if name not in arms:
+            raise UserError(f"embedding target: no cells of arm {name!r}, which the target compares with")
+    ref_mae = _values(arms[reference], "mae_all").mean()
+    base = {k: _values(arms[baseline], k) for k in ("psd_distance", "energy_error")}
+    bound = {k: v.mean() + (v.std(ddof=1) if v.size > 1 else 0.0) for k, v in base.items()}
+    out = {}
+    for arm, group in arms.items():
+        rho = _values(group, "spearman_all").mean()
+        binades = {b: np.nanmean(_values(group, f"spearman_{b}")) for b in ("1_2", "2_4")}
+        need = {b: min(0.9, ceiling[f"spearman_{b}"] - 0.05) for b in binades}
+        mae = _values(group, "mae_all").mean()
+        low = [(c["seed"], r, c[f"diversity_flip_{r}"]) for c in group for r in REGIONS
+               if not c[f"diversity_flip_{r}"] >= 0.5 * ceiling[f"diversity_flip_{r}"]]
+        eps = [(c["seed"], _changed(c, 1e-6), _changed(c, 1e-2), _changed(c, 0.1)) for c in group]
+        eps_bad = [e for e in eps if not (e[1] <= 1e-3 and e[3] >= 3 * e[2])]
+        psd, energy = (_values(group, k).mean() for k in ("psd_distance", "energy_error"))
+        out[arm] = {
+            "seeds": len(group),
+            "spearman": (rho >= 0.95, f"{rho:.2f}"),
+            "binades": (all(binades[b] >= need[b] for b in binades),
+                        ", ".join(f"{binades[b]:.2f} (need {need[b]:.2f})" for b in binades)),
+            "mae": (mae <= ref_mae, f"{mae:.2f} (CcGAN {ref_mae:.2f})"),
+            "diversity": (not low, "every seed and region" if not low else
+                          "; ".join(f"seed {s} {r} {d:.3f}" for s, r, d in low)),
+            "psd": (psd <= bound["psd_distance"], f"{psd:.1f} (bound {bound['psd_distance']:.1f})"),
+            "energy": (energy <= bound["energy_error"], f"{energy:.3f} (bound {bound['energy_error']:.3f})"),
+            "epsilon": (not eps_bad, "every seed" if not eps_bad else
+                        "; ".join(f"seed {s}: {100 * a:.2f} %, {100 * b:.2f} → {100 * c:.2f} %" for s, a, b, c in eps_bad)),
+        }
+    return out
+
+
+def markdown_frame(verdicts: dict):
+    """One row per arm: ✓ or ✗ per criterion with the value it rests on, and whether all pass."""
+    import pandas as pd
+
+    rows = []
+    for arm, v in verdicts.items():
+        rows.append({"arm": arm, "seeds": v["seeds"],
+                     **{k: ("✓ " if v[k][0] else "✗ ") + v[k][1] for k in CRITERIA},
+                     "target": "met" if all(v[k][0] for k in CRITERIA) else "missed"})
+    return pd.DataFrame(rows)

@@ -30,9 +30,10 @@ Conventions (J = k_B = 1, ±1 spins, periodic nearest neighbours, N = L², per s
 * Uncertainties: the bootstrap over images (``bootstrap`` resamples with a fixed seed): the standard
   deviation of each estimator at the set's n.
 
-Not independent of the PSD yardstick: ⟨e⟩ = −2 G(1) per spin (nearest neighbours only, which bin 1
-also holds), and G(r) and the PSD (the power spectrum S(k)) are a Fourier pair. ⟨|m|⟩, χ, C, U₄ and the
-domain statistics are moments and shapes the mean PSD slope and intercept do not determine.
+Not independent of the PSD yardstick: ⟨e⟩ per spin is −2 × ⟨s_x s_{x+r}⟩ at the nearest-neighbour
+step (which bin 1 of G(r) holds with the diagonal), and G(r) and the PSD (the power spectrum S(k)) are
+a Fourier pair. ⟨|m|⟩, χ, C, U₄ and the domain statistics are moments and shapes the mean PSD slope
+and intercept do not determine.
 """
 
 from __future__ import annotations

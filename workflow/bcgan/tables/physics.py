@@ -70,7 +70,7 @@ def notes(table) -> list[str]:
         "same-spin clusters (4-neighbour, periodic), mean size N / count and the largest one's fraction of N.",
         "Peak T: the highest maximum of χ or C inside the grid, refined by the parabola through it and its "
         "neighbours; – where there is none (χ and C of quenched lattices can grow all the way to the lowest T).",
-        "Not independent of the PSD yardstick: ⟨e⟩ = −2 G(1) and G(r) is the Fourier pair of the power spectrum; "
+        "Not independent of the PSD yardstick: ⟨e⟩ is −2 × the correlation at the nearest-neighbour step (binned into G(1) with the diagonal) and G(r) is the Fourier pair of the power spectrum; "
         "⟨|m|⟩, χ, C, U₄ and the domains are moments and shapes the mean PSD fit does not fix.",
     ]
 

@@ -23,9 +23,9 @@ include: "workflow/rules/study.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True
 
 
 rule study:

@@ -174,6 +174,14 @@ def test_snakemake_lint_clean():
     assert proc.returncode == 0, f"snakemake --lint found problems:\n{out[-6000:]}"
 
 
+def test_snakemake_files_are_snakefmt_formatted():
+    """The workflow's files read as the Snakemake community formats them (snakemake-workflows use snakefmt)."""
+    files = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+    proc = subprocess.run([sys.executable, "-m", "snakefmt", "--check", *map(str, files)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, f"run `snakefmt Snakefile workflow/rules/`:\n{proc.stderr[-3000:]}"
+
+
 def test_readme_and_docs_links_resolve():
     """The README stays a front door (<= 300 lines) and every relative link of it and of docs/ resolves."""
     readme = REPO / "README.md"

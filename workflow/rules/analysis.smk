@@ -14,15 +14,15 @@ rule activity:
         f"{LOGS}/activity_{{variant}}.log",
     benchmark:
         f"{BENCHMARKS}/activity_{{variant}}.tsv"
-    params:
-        points=ANALYSIS["probe_points"],
-        dead_range=ANALYSIS["dead_range"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("activity"),
         runtime=runtime("activity"),
+    params:
+        points=ANALYSIS["probe_points"],
+        dead_range=ANALYSIS["dead_range"],
     shell:
         "python -m bcgan analyse activity --generator {input} --points {params.points} --dead-range {params.dead_range}"
         " --threads {threads} --out {output.h5} --summary {output.json} > {log} 2>&1"
@@ -38,16 +38,16 @@ rule perturb:
         f"{LOGS}/perturb_{{variant}}.log",
     benchmark:
         f"{BENCHMARKS}/perturb_{{variant}}.tsv"
-    params:
-        epsilons=" ".join(map(str, [0.0, *ANALYSIS["epsilons"]])),
-        rows=ANALYSIS["noise_rows"],
-        seed=CFG["seed"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("perturb"),
         runtime=runtime("perturb"),
+    params:
+        epsilons=" ".join(map(str, [0.0, *ANALYSIS["epsilons"]])),
+        rows=ANALYSIS["noise_rows"],
+        seed=CFG["seed"],
     shell:
         "python -m bcgan analyse perturb --generator {input} --epsilons {params.epsilons} --rows {params.rows}"
         " --seed {params.seed} --threads {threads} --out {output} > {log} 2>&1"
@@ -58,19 +58,23 @@ rule fig5:
         activity_files(VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/fig5_activity.pdf",
-        png=report(f"{RESULTS}/figures/fig5_activity.png", caption="../report/fig5.rst", category="Embeddings"),
+        png=report(
+            f"{RESULTS}/figures/fig5_activity.png",
+            caption="../report/fig5.rst",
+            category="Embeddings",
+        ),
     log:
         f"{LOGS}/fig5.log",
     benchmark:
         f"{BENCHMARKS}/fig5.tsv"
-    params:
-        dead_range=ANALYSIS["dead_range"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("fig5"),
         runtime=runtime("fig5"),
+    params:
+        dead_range=ANALYSIS["dead_range"],
     shell:
         "python -m bcgan figure fig5 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -81,20 +85,23 @@ rule fig10:
         activity_files(FIG10_VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/fig10_activity_full.pdf",
-        png=report(f"{RESULTS}/figures/fig10_activity_full.png", caption="../report/fig10.rst",
-                   category="Embeddings"),
+        png=report(
+            f"{RESULTS}/figures/fig10_activity_full.png",
+            caption="../report/fig10.rst",
+            category="Embeddings",
+        ),
     log:
         f"{LOGS}/fig10.log",
     benchmark:
         f"{BENCHMARKS}/fig10.tsv"
-    params:
-        dead_range=ANALYSIS["dead_range"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("fig10"),
         runtime=runtime("fig10"),
+    params:
+        dead_range=ANALYSIS["dead_range"],
     shell:
         "python -m bcgan figure fig10 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -105,20 +112,23 @@ rule fig11:
         activity_files(FIG11_VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/fig11_cgan_lookup.pdf",
-        png=report(f"{RESULTS}/figures/fig11_cgan_lookup.png", caption="../report/fig11.rst",
-                   category="Embeddings"),
+        png=report(
+            f"{RESULTS}/figures/fig11_cgan_lookup.png",
+            caption="../report/fig11.rst",
+            category="Embeddings",
+        ),
     log:
         f"{LOGS}/fig11.log",
     benchmark:
         f"{BENCHMARKS}/fig11.tsv"
-    params:
-        dead_range=ANALYSIS["dead_range"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("fig11"),
         runtime=runtime("fig11"),
+    params:
+        dead_range=ANALYSIS["dead_range"],
     shell:
         "python -m bcgan figure fig11 --activity {input} --dead-range {params.dead_range}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -129,7 +139,11 @@ rule fig6:
         perturbation_files(["bcgan"]),
     output:
         pdf=f"{RESULTS}/figures/fig6_epsilon.pdf",
-        png=report(f"{RESULTS}/figures/fig6_epsilon.png", caption="../report/fig6.rst", category="Label sensitivity"),
+        png=report(
+            f"{RESULTS}/figures/fig6_epsilon.png",
+            caption="../report/fig6.rst",
+            category="Label sensitivity",
+        ),
     log:
         f"{LOGS}/fig6.log",
     benchmark:
@@ -149,8 +163,11 @@ rule fig9:
         perturbation_files(["bcgan"]),
     output:
         pdf=f"{RESULTS}/figures/fig9_epsilon_noise.pdf",
-        png=report(f"{RESULTS}/figures/fig9_epsilon_noise.png", caption="../report/fig9.rst",
-                   category="Label sensitivity"),
+        png=report(
+            f"{RESULTS}/figures/fig9_epsilon_noise.png",
+            caption="../report/fig9.rst",
+            category="Label sensitivity",
+        ),
     log:
         f"{LOGS}/fig9.log",
     benchmark:
@@ -170,8 +187,11 @@ rule epsilon_sensitivity:
         perturbation_files(VARIANTS),
     output:
         pdf=f"{RESULTS}/figures/epsilon_sensitivity.pdf",
-        png=report(f"{RESULTS}/figures/epsilon_sensitivity.png", caption="../report/epsilon_sensitivity.rst",
-                   category="Label sensitivity"),
+        png=report(
+            f"{RESULTS}/figures/epsilon_sensitivity.png",
+            caption="../report/epsilon_sensitivity.rst",
+            category="Label sensitivity",
+        ),
     log:
         f"{LOGS}/epsilon_sensitivity.log",
     benchmark:
@@ -194,20 +214,24 @@ rule explorer:
         heldout=f"{RESULTS}/data/heldout.h5",
         response=f"{RESULTS}/psd/response.json",
     output:
-        report(f"{RESULTS}/explorer.html", caption="../report/explorer.rst", category="Comparison"),
+        report(
+            f"{RESULTS}/explorer.html",
+            caption="../report/explorer.rst",
+            category="Comparison",
+        ),
     log:
         f"{LOGS}/explorer.log",
     benchmark:
         f"{BENCHMARKS}/explorer.tsv"
-    params:
-        shown=8,
-        title=f"BcGAN explorer: preset {PRESET}",
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("explorer"),
         runtime=runtime("explorer"),
+    params:
+        shown=8,
+        title=f"BcGAN explorer: preset {PRESET}",
     shell:
         "python -m bcgan explorer --samples {input.samples} --psd {input.psd} --heldout {input.heldout}"
         " --response {input.response} --shown {params.shown} --title {params.title:q} --threads {threads}"

@@ -14,7 +14,12 @@ sys.path.insert(0, f"{workflow.basedir}/workflow")
 from bcgan.config import resolve
 from bcgan.errors import UserError
 from bcgan.nets.names import base_arm, uses_y2h, vicinal_loss
-from bcgan.plan import damaged_hdf5, device_problem, slurm_cores_problem, slurm_node_cpus
+from bcgan.plan import (
+    damaged_hdf5,
+    device_problem,
+    slurm_cores_problem,
+    slurm_node_cpus,
+)
 from bcgan.study.cells import label_set_dir
 
 try:
@@ -25,7 +30,9 @@ except UserError as error:
 # Rules call `python -m bcgan`; putting the package on PYTHONPATH lets jobs run in the per-family
 # conda environments of envs/ (--software-deployment-method conda), which hold third-party packages only.
 # A prefix replaces Snakemake's own `set -euo pipefail; `, so it starts with it: a failing step fails its job.
-shell.prefix(f"set -euo pipefail; export PYTHONPATH='{workflow.basedir}/workflow'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
+shell.prefix(
+    f"set -euo pipefail; export PYTHONPATH='{workflow.basedir}/workflow'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; "
+)
 
 PRESET = CFG["preset"]
 RESULTS = f"results/{PRESET}"
@@ -48,7 +55,9 @@ FIG11_VARIANTS = ["cgan64", "cgan256"]
 # Memory (MB) and runtime (minutes) per rule, measured from the benchmark files of a run of this preset
 # (`bcgan resources`, see README); rules not measured yet get the defaults.
 RESOURCES_FILE = Path(workflow.basedir) / "workflow" / "resources" / f"{PRESET}.yaml"
-RESOURCES = yaml.safe_load(RESOURCES_FILE.read_text()) if RESOURCES_FILE.exists() else {}
+RESOURCES = (
+    yaml.safe_load(RESOURCES_FILE.read_text()) if RESOURCES_FILE.exists() else {}
+)
 DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 60}
 
 
@@ -94,12 +103,16 @@ def psd_options():
     """The PSD convention options shared by every rule that fits spectra (absent = the default)."""
     psd = CFG["psd"]
     names = {"k_min": "--k-min", "k_max": "--k-max", "power_floor": "--power-floor"}
-    return " ".join(f"{flag} {psd[key]}" for key, flag in names.items() if psd[key] is not None)
+    return " ".join(
+        f"{flag} {psd[key]}" for key, flag in names.items() if psd[key] is not None
+    )
 
 
 # --- models and training ---------------------------------------------------------------------------
 def g_channels(variant):
-    widths = CFG["models"]["g_channels"]  # a loss arm (ccgan-hinge, X-vicinal) has its base arm's widths
+    widths = CFG["models"][
+        "g_channels"
+    ]  # a loss arm (ccgan-hinge, X-vicinal) has its base arm's widths
     return widths.get(variant, widths.get(base_arm(variant), widths["default"]))
 
 
@@ -127,9 +140,15 @@ def y2h_option(wildcards, input):
 def progress_options(every=True):
     """The progress evaluation's settings (bcgan.training.progress): the sampling grid, images per T, interval."""
     train = CFG["train"]
-    options = (f"--eval-temperatures {CFG['sample']['n_temperatures']}"
-               f" --eval-per-temperature {train['eval_per_temperature']}")
-    return f"{options} --eval-every {train['eval_every']} --ema-decay {train['ema_decay']}" if every else options
+    options = (
+        f"--eval-temperatures {CFG['sample']['n_temperatures']}"
+        f" --eval-per-temperature {train['eval_per_temperature']}"
+    )
+    return (
+        f"{options} --eval-every {train['eval_every']} --ema-decay {train['ema_decay']}"
+        if every
+        else options
+    )
 
 
 def ccgan_settings(variant):
@@ -147,8 +166,10 @@ def params_options():
     """`bcgan params` sizes from the config: L, z and each variant's G/D widths."""
     models = CFG["models"]
     widths = " ".join(f"{v}={g_channels(v)}:{d_channels(v)}" for v in VARIANTS)
-    return (f"--variants {' '.join(VARIANTS)} --image-size {DATA['size']} --z-dim {models['z_dim']} --widths {widths}"
-            f" --regressor-width {CFG['ccgan']['regressor_width']} --embed-dim {CFG['ccgan']['embed_dim']}")
+    return (
+        f"--variants {' '.join(VARIANTS)} --image-size {DATA['size']} --z-dim {models['z_dim']} --widths {widths}"
+        f" --regressor-width {CFG['ccgan']['regressor_width']} --embed-dim {CFG['ccgan']['embed_dim']}"
+    )
 
 
 def train_benchmarks():
@@ -188,7 +209,9 @@ STUDY = CFG["study"]
 STUDY_DIR = f"{RESULTS}/study"
 
 
-LABEL_SETS = {label_set_dir(entry["labels"]): entry["labels"] for entry in STUDY["label_sets"]}
+LABEL_SETS = {
+    label_set_dir(entry["labels"]): entry["labels"] for entry in STUDY["label_sets"]
+}
 
 
 def study_shard_paths(labels_dir):
@@ -200,8 +223,12 @@ def study_shard_paths(labels_dir):
 
 def study_cells():
     """Every cell.json of the study: arm x label set x seed."""
-    return [f"{STUDY_DIR}/{label_set_dir(entry['labels'])}/{arm}/seed{seed}/cell.json"
-            for entry in STUDY["label_sets"] for arm in entry["arms"] for seed in STUDY["seeds"]]
+    return [
+        f"{STUDY_DIR}/{label_set_dir(entry['labels'])}/{arm}/seed{seed}/cell.json"
+        for entry in STUDY["label_sets"]
+        for arm in entry["arms"]
+        for seed in STUDY["seeds"]
+    ]
 
 
 def study_y2h(labels_dir):
@@ -212,7 +239,10 @@ def study_y2h(labels_dir):
 
 
 def study_train_inputs(wildcards):
-    inputs = {"shards": study_shard_paths(wildcards.labels), "response": f"{RESULTS}/psd/response.json"}
+    inputs = {
+        "shards": study_shard_paths(wildcards.labels),
+        "response": f"{RESULTS}/psd/response.json",
+    }
     if uses_y2h(wildcards.arm):
         inputs["y2h"] = study_y2h(wildcards.labels)
     return inputs
@@ -232,11 +262,18 @@ def study_ccgan_options(wildcards):
 # workflow is planned (dry runs too), it stops everything with one line; deleting the file makes
 # Snakemake simulate it again and rerun what depends on it.
 if workflow.is_main_process:
-    _damaged = damaged_hdf5([*shard_paths(), f"{RESULTS}/data/heldout.h5",
-                             *(p for labels in LABEL_SETS for p in study_shard_paths(labels))])
+    _damaged = damaged_hdf5(
+        [
+            *shard_paths(),
+            f"{RESULTS}/data/heldout.h5",
+            *(p for labels in LABEL_SETS for p in study_shard_paths(labels)),
+        ]
+    )
     if _damaged:
-        sys.exit(f"error: damaged data file {_damaged[0]}: delete it and run again (Snakemake remakes it"
-                 f" and what depends on it){f'; {len(_damaged) - 1} more' if len(_damaged) > 1 else ''}")
+        sys.exit(
+            f"error: damaged data file {_damaged[0]}: delete it and run again (Snakemake remakes it"
+            f" and what depends on it){f'; {len(_damaged) - 1} more' if len(_damaged) > 1 else ''}"
+        )
 
 
 onstart:
@@ -246,10 +283,20 @@ onstart:
     _jobs = list(workflow.dag.needrun_jobs())
     _problem = None
     if any("device" in job.rule.params.keys() for job in _jobs):
-        _problem = device_problem(CFG["train"]["device"], CFG["train"]["gpus"], local=workflow.local_exec)
-    if _problem is None and not workflow.local_exec and workflow.executor_plugin.name == "slurm":
+        _problem = device_problem(
+            CFG["train"]["device"], CFG["train"]["gpus"], local=workflow.local_exec
+        )
+    if (
+        _problem is None
+        and not workflow.local_exec
+        and workflow.executor_plugin.name == "slurm"
+    ):
         _partition = os.environ.get("BCGAN_SLURM_PARTITION", "")
-        _problem = slurm_cores_problem(workflow.resource_settings.cores, slurm_node_cpus(_partition), _partition)
+        _problem = slurm_cores_problem(
+            workflow.resource_settings.cores,
+            slurm_node_cpus(_partition),
+            _partition,
+        )
     if _problem:
         sys.exit(f"error: {_problem}")
 
@@ -307,9 +354,14 @@ def final_outputs():
         *figure("epsilon_sensitivity"),
         f"{RESULTS}/explorer.html",
     ]
-    optional = {"fig3_ccgan_bcgan": FIG3_VARIANTS, "fig4_cgan": FIG4_VARIANTS, "fig6_epsilon": ["bcgan"],
-                "fig9_epsilon_noise": ["bcgan"], "fig10_activity_full": FIG10_VARIANTS,
-                "fig11_cgan_lookup": FIG11_VARIANTS}
+    optional = {
+        "fig3_ccgan_bcgan": FIG3_VARIANTS,
+        "fig4_cgan": FIG4_VARIANTS,
+        "fig6_epsilon": ["bcgan"],
+        "fig9_epsilon_noise": ["bcgan"],
+        "fig10_activity_full": FIG10_VARIANTS,
+        "fig11_cgan_lookup": FIG11_VARIANTS,
+    }
     for name, variants in optional.items():
         if trains(variants):
             targets += figure(name)

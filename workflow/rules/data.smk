@@ -8,6 +8,12 @@ rule ising_shard:
         f"{LOGS}/ising_shard_{{i}}.log",
     benchmark:
         f"{BENCHMARKS}/ising_shard_{{i}}.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 4
+    resources:
+        mem_mb=mem_mb("ising_shard"),
+        runtime=runtime("ising_shard"),
     params:
         size=DATA["size"],
         steps=steps_option(),
@@ -16,12 +22,6 @@ rule ising_shard:
         t_max=DATA["t_max"],
         first=lambda w: int(w.i) * DATA["shard_size"],
         n_images=shard_count,
-    conda:
-        "../../envs/data.yaml"
-    threads: 4
-    resources:
-        mem_mb=mem_mb("ising_shard"),
-        runtime=runtime("ising_shard"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
@@ -36,6 +36,12 @@ rule ising_heldout:
         f"{LOGS}/ising_heldout.log",
     benchmark:
         f"{BENCHMARKS}/ising_heldout.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 4
+    resources:
+        mem_mb=mem_mb("ising_heldout"),
+        runtime=runtime("ising_heldout"),
     params:
         size=DATA["size"],
         steps=steps_option(),
@@ -44,12 +50,6 @@ rule ising_heldout:
         t_max=DATA["t_max"],
         first=DATA["n_images"],
         n_images=DATA["heldout_images"],
-    conda:
-        "../../envs/data.yaml"
-    threads: 4
-    resources:
-        mem_mb=mem_mb("ising_heldout"),
-        runtime=runtime("ising_heldout"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --count {params.n_images} --first-index {params.first} --seed {params.seed}"
@@ -84,14 +84,14 @@ rule magnetization_table:
         f"{LOGS}/magnetization_table.log",
     benchmark:
         f"{BENCHMARKS}/magnetization_table.tsv"
-    params:
-        bins=CFG["figures"]["magnetization_bins"],
     conda:
         "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("magnetization_table"),
         runtime=runtime("magnetization_table"),
+    params:
+        bins=CFG["figures"]["magnetization_bins"],
     shell:
         "python -m bcgan dataset magnetization {input} --bins {params.bins} --out {output} > {log} 2>&1"
 
@@ -102,19 +102,23 @@ rule fig7:
         shards=shard_paths(),
     output:
         pdf=f"{RESULTS}/figures/fig7_magnetization.pdf",
-        png=report(f"{RESULTS}/figures/fig7_magnetization.png", caption="../report/fig7.rst", category="Data"),
+        png=report(
+            f"{RESULTS}/figures/fig7_magnetization.png",
+            caption="../report/fig7.rst",
+            category="Data",
+        ),
     log:
         f"{LOGS}/fig7.log",
     benchmark:
         f"{BENCHMARKS}/fig7.tsv"
-    params:
-        temperatures=example_temperatures(),
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("fig7"),
         runtime=runtime("fig7"),
+    params:
+        temperatures=example_temperatures(),
     shell:
         "python -m bcgan figure fig7 --magnetization {input.table} --shards {input.shards}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

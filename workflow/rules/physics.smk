@@ -17,6 +17,12 @@ rule physics_reference:
         f"{LOGS}/physics/reference_{{set}}.log",
     benchmark:
         f"{BENCHMARKS}/physics_reference_{{set}}.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 2
+    resources:
+        mem_mb=mem_mb("physics_reference"),
+        runtime=runtime("physics_reference"),
     params:
         size=DATA["size"],
         steps=steps_option(),
@@ -25,12 +31,6 @@ rule physics_reference:
         grid=CFG["sample"]["n_temperatures"],
         n_images=CFG["sample"]["n_temperatures"] * PHYSICS["per_temperature"],
         seed=lambda w: PHYSICS_SEEDS[w.set],
-    conda:
-        "../../envs/data.yaml"
-    threads: 2
-    resources:
-        mem_mb=mem_mb("physics_reference"),
-        runtime=runtime("physics_reference"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --t-grid {params.grid} --count {params.n_images} --seed {params.seed} --threads {threads}"
@@ -47,12 +47,6 @@ rule physics_samples:
         f"{LOGS}/physics/samples_{{variant}}.log",
     benchmark:
         f"{BENCHMARKS}/physics_samples_{{variant}}.tsv"
-    params:
-        t_range=t_range(),
-        n_temperatures=CFG["sample"]["n_temperatures"],
-        per_temperature=PHYSICS["per_temperature"],
-        seed=CFG["seed"],
-        device=CFG["train"]["device"],
     conda:
         "../../envs/torch.yaml"
     threads: 2
@@ -60,6 +54,12 @@ rule physics_samples:
         mem_mb=mem_mb("physics_samples"),
         runtime=runtime("physics_samples"),
         gpu=CFG["train"]["gpus"],
+    params:
+        t_range=t_range(),
+        n_temperatures=CFG["sample"]["n_temperatures"],
+        per_temperature=PHYSICS["per_temperature"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
     shell:
         "python -m bcgan sample --generator {input} --t-range {params.t_range} --n-temperatures {params.n_temperatures}"
         " --per-temperature {params.per_temperature} --seed {params.seed} --device {params.device}"
@@ -75,15 +75,15 @@ rule physics_observables:
         f"{LOGS}/physics/observables_{{source}}.log",
     benchmark:
         f"{BENCHMARKS}/physics_observables_{{source}}.tsv"
-    params:
-        bootstrap=PHYSICS["bootstrap"],
-        seed=CFG["seed"],
     conda:
         "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("physics_observables"),
         runtime=runtime("physics_observables"),
+    params:
+        bootstrap=PHYSICS["bootstrap"],
+        seed=CFG["seed"],
     shell:
         "python -m bcgan physics --images {input} --bootstrap {params.bootstrap} --seed {params.seed}"
         " --out {output} > {log} 2>&1"
@@ -96,7 +96,11 @@ rule physics_table:
         models=[f"{RESULTS}/physics/samples_{v}.csv" for v in VARIANTS],
     output:
         csv=f"{RESULTS}/tables/physics.csv",
-        md=report(f"{RESULTS}/tables/physics.md", caption="../report/physics_table.rst", category="Physics"),
+        md=report(
+            f"{RESULTS}/tables/physics.md",
+            caption="../report/physics_table.rst",
+            category="Physics",
+        ),
     log:
         f"{LOGS}/physics/table.log",
     benchmark:
@@ -118,7 +122,11 @@ rule physics_figure:
         models=[f"{RESULTS}/physics/samples_{v}.csv" for v in VARIANTS],
     output:
         pdf=f"{RESULTS}/figures/physics.pdf",
-        png=report(f"{RESULTS}/figures/physics.png", caption="../report/physics_figure.rst", category="Physics"),
+        png=report(
+            f"{RESULTS}/figures/physics.png",
+            caption="../report/physics_figure.rst",
+            category="Physics",
+        ),
     log:
         f"{LOGS}/physics/figure.log",
     benchmark:

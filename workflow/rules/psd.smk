@@ -11,14 +11,14 @@ rule psd_train_table:
         f"{LOGS}/psd_train_table.log",
     benchmark:
         f"{BENCHMARKS}/psd_train_table.tsv"
-    params:
-        options=psd_options(),
     conda:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb("psd_train_table"),
         runtime=runtime("psd_train_table"),
+    params:
+        options=psd_options(),
     shell:
         "python -m bcgan psd table {input} {params.options} --threads {threads} --out {output} > {log} 2>&1"
 
@@ -32,15 +32,15 @@ rule psd_response:
         f"{LOGS}/psd_response.log",
     benchmark:
         f"{BENCHMARKS}/psd_response.tsv"
-    params:
-        options=psd_options(),
-        n_bins=CFG["psd"]["n_bins"],
     conda:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb("psd_response"),
         runtime=runtime("psd_response"),
+    params:
+        options=psd_options(),
+        n_bins=CFG["psd"]["n_bins"],
     shell:
         "python -m bcgan psd fit-response {input} {params.options} --n-bins {params.n_bins} --threads {threads}"
         " --out {output} > {log} 2>&1"
@@ -51,19 +51,23 @@ rule psd_accuracy:
         response=f"{RESULTS}/psd/response.json",
         heldout=f"{RESULTS}/data/heldout.h5",
     output:
-        report(f"{RESULTS}/psd/accuracy.csv", caption="../report/psd_accuracy.rst", category="PSD"),
+        report(
+            f"{RESULTS}/psd/accuracy.csv",
+            caption="../report/psd_accuracy.rst",
+            category="PSD",
+        ),
     log:
         f"{LOGS}/psd_accuracy.log",
     benchmark:
         f"{BENCHMARKS}/psd_accuracy.tsv"
-    params:
-        near=CFG["psd"]["near_tc"],
     conda:
         "../../envs/evaluation.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb("psd_accuracy"),
         runtime=runtime("psd_accuracy"),
+    params:
+        near=CFG["psd"]["near_tc"],
     shell:
         "python -m bcgan psd accuracy --response {input.response} --heldout {input.heldout} --near-frac {params.near}"
         " --threads {threads} --out {output} > {log} 2>&1"
@@ -75,7 +79,11 @@ rule fig2:
         response=f"{RESULTS}/psd/response.json",
     output:
         pdf=f"{RESULTS}/figures/fig2_response.pdf",
-        png=report(f"{RESULTS}/figures/fig2_response.png", caption="../report/fig2.rst", category="PSD"),
+        png=report(
+            f"{RESULTS}/figures/fig2_response.png",
+            caption="../report/fig2.rst",
+            category="PSD",
+        ),
     log:
         f"{LOGS}/fig2.log",
     benchmark:

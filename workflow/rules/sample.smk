@@ -9,14 +9,14 @@ rule params_table:
         f"{LOGS}/params_table.log",
     benchmark:
         f"{BENCHMARKS}/params_table.tsv"
-    params:
-        options=params_options(),
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("params_table"),
         runtime=runtime("params_table"),
+    params:
+        options=params_options(),
     shell:
         "python -m bcgan params {params.options} --out {output} > {log} 2>&1"
 
@@ -30,12 +30,6 @@ rule sample:
         f"{LOGS}/sample_{{variant}}.log",
     benchmark:
         f"{BENCHMARKS}/sample_{{variant}}.tsv"
-    params:
-        t_range=t_range(),
-        n_temperatures=CFG["sample"]["n_temperatures"],
-        per_temperature=CFG["sample"]["per_temperature"],
-        seed=CFG["seed"],
-        device=CFG["train"]["device"],
     conda:
         "../../envs/torch.yaml"
     threads: 2
@@ -43,6 +37,12 @@ rule sample:
         mem_mb=mem_mb("sample"),
         runtime=runtime("sample"),
         gpu=CFG["train"]["gpus"],
+    params:
+        t_range=t_range(),
+        n_temperatures=CFG["sample"]["n_temperatures"],
+        per_temperature=CFG["sample"]["per_temperature"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
     shell:
         "python -m bcgan sample --generator {input} --t-range {params.t_range} --n-temperatures {params.n_temperatures}"
         " --per-temperature {params.per_temperature} --seed {params.seed} --device {params.device}"
@@ -78,19 +78,23 @@ rule fig3:
         response=f"{RESULTS}/psd/response.json",
     output:
         pdf=f"{RESULTS}/figures/fig3_ccgan_bcgan.pdf",
-        png=report(f"{RESULTS}/figures/fig3_ccgan_bcgan.png", caption="../report/fig3.rst", category="Comparison"),
+        png=report(
+            f"{RESULTS}/figures/fig3_ccgan_bcgan.png",
+            caption="../report/fig3.rst",
+            category="Comparison",
+        ),
     log:
         f"{LOGS}/fig3.log",
     benchmark:
         f"{BENCHMARKS}/fig3.tsv"
-    params:
-        temperatures=example_temperatures(),
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("fig3"),
         runtime=runtime("fig3"),
+    params:
+        temperatures=example_temperatures(),
     shell:
         "python -m bcgan figure fig3 --samples {input.samples} --psd {input.psd} --response {input.response}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -103,19 +107,23 @@ rule fig4:
         response=f"{RESULTS}/psd/response.json",
     output:
         pdf=f"{RESULTS}/figures/fig4_cgan.pdf",
-        png=report(f"{RESULTS}/figures/fig4_cgan.png", caption="../report/fig4.rst", category="Comparison"),
+        png=report(
+            f"{RESULTS}/figures/fig4_cgan.png",
+            caption="../report/fig4.rst",
+            category="Comparison",
+        ),
     log:
         f"{LOGS}/fig4.log",
     benchmark:
         f"{BENCHMARKS}/fig4.tsv"
-    params:
-        temperatures=example_temperatures(),
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("fig4"),
         runtime=runtime("fig4"),
+    params:
+        temperatures=example_temperatures(),
     shell:
         "python -m bcgan figure fig4 --samples {input.samples} --psd {input.psd} --response {input.response}"
         " --temperatures {params.temperatures} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
@@ -127,7 +135,11 @@ rule table1:
         benchmarks=train_benchmarks(),
     output:
         csv=f"{RESULTS}/tables/table1.csv",
-        md=report(f"{RESULTS}/tables/table1.md", caption="../report/table1.rst", category="Comparison"),
+        md=report(
+            f"{RESULTS}/tables/table1.md",
+            caption="../report/table1.rst",
+            category="Comparison",
+        ),
     log:
         f"{LOGS}/table1.log",
     benchmark:
@@ -153,19 +165,23 @@ rule metrics:
         activity=[f"{RESULTS}/analysis/activity_{v}.json" for v in VARIANTS],
     output:
         csv=f"{RESULTS}/tables/metrics.csv",
-        md=report(f"{RESULTS}/tables/metrics.md", caption="../report/metrics.rst", category="Comparison"),
+        md=report(
+            f"{RESULTS}/tables/metrics.md",
+            caption="../report/metrics.rst",
+            category="Comparison",
+        ),
     log:
         f"{LOGS}/metrics.log",
     benchmark:
         f"{BENCHMARKS}/metrics.tsv"
-    params:
-        near=CFG["psd"]["near_tc"],
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("metrics"),
         runtime=runtime("metrics"),
+    params:
+        near=CFG["psd"]["near_tc"],
     shell:
         "python -m bcgan table metrics --samples {input.samples} --psd {input.psd} --response {input.response}"
         " --accuracy {input.accuracy} --heldout {input.heldout} --activity {input.activity}"

@@ -19,6 +19,12 @@ rule study_shard:
         f"{LOGS}/study/shard_{{labels}}_{{i}}.log",
     benchmark:
         f"{BENCHMARKS}/study_shard_{{labels}}_{{i}}.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 4
+    resources:
+        mem_mb=mem_mb("study_shard"),
+        runtime=runtime("study_shard"),
     params:
         size=DATA["size"],
         steps=steps_option(),
@@ -28,12 +34,6 @@ rule study_shard:
         grid=lambda w: int(w.labels.removeprefix("grid")),
         first=lambda w: int(w.i) * DATA["shard_size"],
         n_images=shard_count,
-    conda:
-        "../../envs/data.yaml"
-    threads: 4
-    resources:
-        mem_mb=mem_mb("study_shard"),
-        runtime=runtime("study_shard"),
     shell:
         "python -m bcgan ising --size {params.size} {params.steps} --t-range {params.t_min} {params.t_max}"
         " --t-grid {params.grid} --count {params.n_images} --first-index {params.first} --seed {params.seed}"
@@ -49,13 +49,6 @@ rule study_ccgan_regressor:
         f"{LOGS}/study/ccgan_regressor_{{labels}}.log",
     benchmark:
         f"{BENCHMARKS}/study_ccgan_regressor_{{labels}}.tsv"
-    params:
-        t_range=t_range(),
-        embed_dim=CFG["ccgan"]["embed_dim"],
-        width=CFG["ccgan"]["regressor_width"],
-        epochs=CFG["ccgan"]["regressor_epochs"],
-        seed=CFG["seed"],
-        device=CFG["train"]["device"],
     conda:
         "../../envs/torch.yaml"
     threads: 2
@@ -63,6 +56,13 @@ rule study_ccgan_regressor:
         mem_mb=mem_mb("study_ccgan_regressor"),
         runtime=runtime("study_ccgan_regressor"),
         gpu=CFG["train"]["gpus"],
+    params:
+        t_range=t_range(),
+        embed_dim=CFG["ccgan"]["embed_dim"],
+        width=CFG["ccgan"]["regressor_width"],
+        epochs=CFG["ccgan"]["regressor_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
     shell:
         REGRESSOR_COMMAND
 
@@ -77,10 +77,6 @@ rule study_ccgan_y2h:
         f"{LOGS}/study/ccgan_y2h_{{labels}}.log",
     benchmark:
         f"{BENCHMARKS}/study_ccgan_y2h_{{labels}}.tsv"
-    params:
-        epochs=CFG["ccgan"]["y2h_epochs"],
-        seed=CFG["seed"],
-        device=CFG["train"]["device"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -88,6 +84,10 @@ rule study_ccgan_y2h:
         mem_mb=mem_mb("study_ccgan_y2h"),
         runtime=runtime("study_ccgan_y2h"),
         gpu=CFG["train"]["gpus"],
+    params:
+        epochs=CFG["ccgan"]["y2h_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
     shell:
         Y2H_COMMAND
 
@@ -106,6 +106,13 @@ rule study_train:
         f"{LOGS}/study/train_{{labels}}_{{arm}}_seed{{seed}}.log",
     benchmark:
         f"{BENCHMARKS}/study_train_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: CFG["train"]["threads"]
+    resources:
+        mem_mb=mem_mb("study_train"),
+        runtime=runtime("study_train"),
+        gpu=CFG["train"]["gpus"],
     params:
         variant=lambda w: w.arm,
         checkpoint=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/checkpoint.pt",
@@ -123,13 +130,6 @@ rule study_train:
         precision=CFG["train"]["precision"],
         evaluation=progress_options(),
         ccgan=study_ccgan_options,
-    conda:
-        "../../envs/torch.yaml"
-    threads: CFG["train"]["threads"]
-    resources:
-        mem_mb=mem_mb("study_train"),
-        runtime=runtime("study_train"),
-        gpu=CFG["train"]["gpus"],
     shell:
         TRAIN_COMMAND
 
@@ -145,6 +145,12 @@ rule study_cell:
         f"{LOGS}/study/cell_{{labels}}_{{arm}}_seed{{seed}}.log",
     benchmark:
         f"{BENCHMARKS}/study_cell_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("study_cell"),
+        runtime=runtime("study_cell"),
     params:
         labels=lambda w: LABEL_SETS[w.labels],
         eval_temperatures=STUDY["eval_temperatures"],
@@ -153,12 +159,6 @@ rule study_cell:
         epsilons=" ".join(map(str, ANALYSIS["epsilons"])),  # the ε of Fig 6, over as many noise rows
         epsilon_rows=STUDY["eval_per_temperature"],  # as the evaluation has images per temperature
         physics=f"--physics-per-temperature {PHYSICS['per_temperature']} --physics-bootstrap {PHYSICS['bootstrap']}",
-    conda:
-        "../../envs/torch.yaml"
-    threads: 1
-    resources:
-        mem_mb=mem_mb("study_cell"),
-        runtime=runtime("study_cell"),
     shell:
         "python -m bcgan study cell --generator {input.generator} --arm {wildcards.arm} --labels {params.labels}"
         " --seed {wildcards.seed} --shards {input.shards} --response {input.response}"
@@ -180,16 +180,16 @@ rule study_ceiling:
         f"{LOGS}/study/ceiling.log",
     benchmark:
         f"{BENCHMARKS}/study_ceiling.tsv"
-    params:
-        eval_temperatures=STUDY["eval_temperatures"],
-        eval_per_temperature=STUDY["eval_per_temperature"],
-        eval_seed=CFG["seed"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("study_ceiling"),
         runtime=runtime("study_ceiling"),
+    params:
+        eval_temperatures=STUDY["eval_temperatures"],
+        eval_per_temperature=STUDY["eval_per_temperature"],
+        eval_seed=CFG["seed"],
     shell:
         "python -m bcgan study ceiling --heldout {input.heldout} --shards {input.shards} --response {input.response}"
         " --eval-temperatures {params.eval_temperatures} --eval-per-temperature {params.eval_per_temperature}"
@@ -202,9 +202,17 @@ rule study_summary:
         ceiling=f"{STUDY_DIR}/real_ceiling.json",
     output:
         csv=f"{STUDY_DIR}/summary.csv",
-        md=report(f"{STUDY_DIR}/summary.md", caption="../report/study_summary.rst", category="Study"),
+        md=report(
+            f"{STUDY_DIR}/summary.md",
+            caption="../report/study_summary.rst",
+            category="Study",
+        ),
         pdf=f"{STUDY_DIR}/t_response.pdf",
-        png=report(f"{STUDY_DIR}/t_response.png", caption="../report/study_response.rst", category="Study"),
+        png=report(
+            f"{STUDY_DIR}/t_response.png",
+            caption="../report/study_response.rst",
+            category="Study",
+        ),
     log:
         f"{LOGS}/study/summary.log",
     benchmark:

@@ -12,13 +12,6 @@ rule ccgan_regressor:
         f"{LOGS}/ccgan_regressor.log",
     benchmark:
         f"{BENCHMARKS}/ccgan_regressor.tsv"
-    params:
-        t_range=t_range(),
-        embed_dim=CFG["ccgan"]["embed_dim"],
-        width=CFG["ccgan"]["regressor_width"],
-        epochs=CFG["ccgan"]["regressor_epochs"],
-        seed=CFG["seed"],
-        device=CFG["train"]["device"],
     conda:
         "../../envs/torch.yaml"
     threads: 2
@@ -26,6 +19,13 @@ rule ccgan_regressor:
         mem_mb=mem_mb("ccgan_regressor"),
         runtime=runtime("ccgan_regressor"),
         gpu=CFG["train"]["gpus"],
+    params:
+        t_range=t_range(),
+        embed_dim=CFG["ccgan"]["embed_dim"],
+        width=CFG["ccgan"]["regressor_width"],
+        epochs=CFG["ccgan"]["regressor_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
     shell:
         REGRESSOR_COMMAND
 
@@ -40,10 +40,6 @@ rule ccgan_y2h:
         f"{LOGS}/ccgan_y2h.log",
     benchmark:
         f"{BENCHMARKS}/ccgan_y2h.tsv"
-    params:
-        epochs=CFG["ccgan"]["y2h_epochs"],
-        seed=CFG["seed"],
-        device=CFG["train"]["device"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -51,6 +47,10 @@ rule ccgan_y2h:
         mem_mb=mem_mb("ccgan_y2h"),
         runtime=runtime("ccgan_y2h"),
         gpu=CFG["train"]["gpus"],
+    params:
+        epochs=CFG["ccgan"]["y2h_epochs"],
+        seed=CFG["seed"],
+        device=CFG["train"]["device"],
     shell:
         Y2H_COMMAND
 
@@ -64,12 +64,23 @@ rule train:
         losses=f"{RESULTS}/models/{{variant}}/losses.csv",
         progress=f"{RESULTS}/models/{{variant}}/progress.csv",
         progress_ema=f"{RESULTS}/models/{{variant}}/progress_ema.csv",
-        curve=report(f"{RESULTS}/models/{{variant}}/loss_curve.png", caption="../report/loss_curve.rst",
-                     category="Training", subcategory="{variant}"),
+        curve=report(
+            f"{RESULTS}/models/{{variant}}/loss_curve.png",
+            caption="../report/loss_curve.rst",
+            category="Training",
+            subcategory="{variant}",
+        ),
     log:
         f"{LOGS}/train_{{variant}}.log",
     benchmark:
         f"{BENCHMARKS}/train_{{variant}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: CFG["train"]["threads"]
+    resources:
+        mem_mb=mem_mb("train"),
+        runtime=runtime("train"),
+        gpu=CFG["train"]["gpus"],
     params:
         variant=lambda w: w.variant,
         checkpoint=f"{RESULTS}/models/{{variant}}/checkpoint.pt",
@@ -87,13 +98,6 @@ rule train:
         precision=CFG["train"]["precision"],
         evaluation=progress_options(),
         ccgan=ccgan_options,
-    conda:
-        "../../envs/torch.yaml"
-    threads: CFG["train"]["threads"]
-    resources:
-        mem_mb=mem_mb("train"),
-        runtime=runtime("train"),
-        gpu=CFG["train"]["gpus"],
     shell:
         TRAIN_COMMAND
 
@@ -107,21 +111,24 @@ rule training_progress:
         response=f"{RESULTS}/psd/response.json",
     output:
         pdf=f"{RESULTS}/figures/training_progress.pdf",
-        png=report(f"{RESULTS}/figures/training_progress.png", caption="../report/training_progress.rst",
-                   category="Training"),
+        png=report(
+            f"{RESULTS}/figures/training_progress.png",
+            caption="../report/training_progress.rst",
+            category="Training",
+        ),
     log:
         f"{LOGS}/training_progress.log",
     benchmark:
         f"{BENCHMARKS}/training_progress.tsv"
-    params:
-        evaluation=progress_options(every=False),
-        seed=CFG["seed"],
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("training_progress"),
         runtime=runtime("training_progress"),
+    params:
+        evaluation=progress_options(every=False),
+        seed=CFG["seed"],
     shell:
         "python -m bcgan train progress-figure {input.progress} --ema {input.ema} --shards {input.shards} --heldout {input.heldout}"
         " --response {input.response} {params.evaluation} --seed {params.seed}"
@@ -134,20 +141,24 @@ rule convergence:
         ema=[f"{RESULTS}/models/{v}/progress_ema.csv" for v in VARIANTS],
     output:
         csv=f"{RESULTS}/tables/convergence.csv",
-        md=report(f"{RESULTS}/tables/convergence.md", caption="../report/convergence.rst", category="Training"),
+        md=report(
+            f"{RESULTS}/tables/convergence.md",
+            caption="../report/convergence.rst",
+            category="Training",
+        ),
     log:
         f"{LOGS}/convergence.log",
     benchmark:
         f"{BENCHMARKS}/convergence.tsv"
-    params:
-        fraction=0.2,  # judge the last fifth of training
-        tolerance=2.0,  # flat: |change over it| <= tolerance x evaluation scatter
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("convergence"),
         runtime=runtime("convergence"),
+    params:
+        fraction=0.2,  # judge the last fifth of training
+        tolerance=2.0,  # flat: |change over it| <= tolerance x evaluation scatter
     shell:
         "python -m bcgan train convergence {input.progress} --ema {input.ema} --fraction {params.fraction} --tolerance {params.tolerance}"
         " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -181,3 +181,14 @@ def test_embedding_target_checks_every_criterion_against_its_threshold():
     assert not new["epsilon"][0] and "seed 2" in new["epsilon"][1]
     with pytest.raises(UserError, match="no cells of arm 'ccgan'"):
         judge([c for c in cells if c["arm"] != "ccgan"], ceiling)
+
+
+def test_physics_metrics_are_the_distances_of_every_observable_and_the_peaks(tmp_path):
+    from bcgan.evaluation.physics import SCALARS
+    from bcgan.study.cells import PHYSICS_METRICS, read_ceiling
+
+    assert PHYSICS_METRICS == [*(f"dist_{k}" for k in SCALARS), "peak_chi", "peak_heat_capacity"]
+    other = tmp_path / "ceiling.json"
+    other.write_text(json.dumps({"format": "bcgan-study-cell/3"}))
+    with pytest.raises(UserError, match="not a bcgan-study-ceiling/1 document"):
+        read_ceiling(other)

@@ -126,17 +126,14 @@ def run_ceiling(args) -> int:
 
 def run_target(args) -> int:
     from bcgan.errors import UserError
-    from bcgan.io import read_json
-    from bcgan.study.cells import CEILING_FORMAT, read_cells
+    from bcgan.study.cells import read_ceiling, read_cells
     from bcgan.study.target import NOTES, judge, markdown_frame
     from bcgan.tables import write_table
 
     cells = read_cells(args.cells)
     if len({c["label_set"] for c in cells}) != 1:
         raise UserError("study target: give the cells of one label set")
-    ceiling = read_json(args.ceiling, "real-image ceiling")
-    if not isinstance(ceiling, dict) or ceiling.get("format") != CEILING_FORMAT:
-        raise UserError(f"{args.ceiling}: not a {CEILING_FORMAT} document")
+    ceiling = read_ceiling(args.ceiling)
     shown = markdown_frame(judge(cells, ceiling, reference=args.reference, baseline=args.baseline))
     write_table(shown, args.out_csv, shown, args.out_md, title="The embedding target", notes=NOTES)
     print(shown.to_string(index=False))
@@ -148,13 +145,13 @@ def run_summary(args) -> int:
 
     from bcgan.figures import study_response
     from bcgan.figures.style import save_figure
-    from bcgan.io import read_json
     from bcgan.study.cells import (
         ceiling_row,
         epsilon_frame,
         markdown_frame,
         notes,
         physics_frame,
+        read_ceiling,
         read_cells,
         region_frame,
         summarise,
@@ -165,7 +162,7 @@ def run_summary(args) -> int:
     summary = summarise(cells)
     table = summary  # the metrics table opens with the held-out real images' row, where given
     if args.ceiling is not None:
-        ceiling = ceiling_row(read_json(args.ceiling, "real-image ceiling"))
+        ceiling = ceiling_row(read_ceiling(args.ceiling))
         table = pd.concat([pd.DataFrame([ceiling]), summary], ignore_index=True)
     write_table(table, args.out_csv, markdown_frame(table), args.out_md,
                 title="Study: every arm and label set over its seeds", notes=notes(summary),

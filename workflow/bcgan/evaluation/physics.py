@@ -50,6 +50,10 @@ LABELS = {  # axis labels with units (J = k_B = 1)
     "binder": "U₄", "xi": "ξ₂ [lattice sites]", "domain_size": "mean domain size [sites]",
     "largest_domain": "largest domain / N",
 }
+NAMES = {  # short names for table headings
+    "abs_m": "⟨|m|⟩", "e": "⟨e⟩", "chi": "χ", "heat_capacity": "C", "binder": "U₄", "xi": "ξ₂",
+    "domain_size": "domain size", "largest_domain": "largest domain",
+}
 XI_FLAG = 0.4  # ξ₂ above this fraction of L is flagged
 COLUMNS = ("source", "t", "n", "observable", "value", "sd", "flag")  # a ``bcgan physics`` table
 

@@ -29,9 +29,11 @@ import numpy as np
 
 from bcgan.errors import UserError
 from bcgan.io import atomic_path, read_json
+from bcgan.training.progress import REGIONS
 
 LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
-REGIONS = ("below", "near", "above")
+# = dist_<each of bcgan.evaluation.physics.SCALARS> (tested): spelt out so that planning the workflow,
+# which imports this module, does not load Numba
 PHYSICS_METRICS = [*(f"dist_{k}" for k in ("abs_m", "e", "chi", "heat_capacity", "binder", "xi", "domain_size",
                                            "largest_domain")), "peak_chi", "peak_heat_capacity"]
 METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
@@ -190,7 +192,7 @@ def summarise(cells: list[dict]):
                            **{f"collapsed_{r}": flag for r, flag in collapsed(c).items()},
                            **{epsilon_column(e): f for e, f in zip(epsilons, c["changed_fraction"])}}
                           for c in cells])
-    for r in ("any", *REGIONS):
+    for r in REGIONS:
         if f"collapsed_{r}" not in frame:
             frame[f"collapsed_{r}"] = False
     frame["collapsed_any"] = frame[[f"collapsed_{r}" for r in REGIONS]].fillna(False).any(axis=1)
@@ -224,10 +226,16 @@ def _pm(row, m, nd, scale=1.0):
     return f"{mean:.{nd}f}" + (f" ± {sd:.{nd}f}" if np.isfinite(sd) else "")
 
 
+def read_ceiling(path) -> dict:
+    """The document of :func:`real_ceiling` at ``path``; another file is a UserError naming it."""
+    doc = read_json(path, "real-image ceiling")
+    if not isinstance(doc, dict) or doc.get("format") != CEILING_FORMAT:
+        raise UserError(f"real-image ceiling {path}: not a {CEILING_FORMAT} document")
+    return doc
+
+
 def ceiling_row(ceiling: dict) -> dict:
     """A summary row (mean = the value, no sd) for the held-out real images of :func:`real_ceiling`."""
-    if not isinstance(ceiling, dict) or ceiling.get("format") != CEILING_FORMAT:
-        raise UserError(f"study summary: the real-image ceiling is not a {CEILING_FORMAT} document")
     row = {"arm": "real images (held-out)", "label_set": "", "seeds": "", "collapsed_any": "", "precision": ""}
     for m in METRICS:
         row[f"{m}_mean"], row[f"{m}_sd"] = float(ceiling.get(m, float("nan"))), float("nan")
@@ -269,8 +277,7 @@ def physics_frame(summary, floor: dict, peaks: dict):
     seeds), the χ and C peak temperatures, and the floor (a second Monte Carlo set) as the first row."""
     import pandas as pd
 
-    names = {"abs_m": "⟨|m|⟩", "e": "⟨e⟩", "chi": "χ", "heat_capacity": "C", "binder": "U₄", "xi": "ξ₂",
-             "domain_size": "domain size", "largest_domain": "largest domain"}
+    from bcgan.evaluation.physics import NAMES as names
     rows = [{"arm": "Monte Carlo, second set (floor)", "labels": "", "seeds": "",
              **{name: f"{floor[f'dist_{k}']:.1f}" for k, name in names.items()},
              **{f"{name} peak T": f"{peaks[k]:.2f}" if np.isfinite(peaks[k]) else "–"

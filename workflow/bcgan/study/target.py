@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from bcgan.errors import UserError
+from bcgan.training.progress import REGIONS
 
-REGIONS = ("below", "near", "above")
 CRITERIA = ("spearman", "binades", "mae", "diversity", "psd", "energy", "epsilon")
 NOTES = [
     "spearman: mean over seeds of the grid Spearman >= 0.95. binades: mean Spearman inside [1, 2) and [2, 4) "

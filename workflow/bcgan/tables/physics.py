@@ -17,10 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
-from bcgan.evaluation.physics import read_observables
+from bcgan.evaluation.physics import NAMES, read_observables
 
-NAMES = {"abs_m": "⟨|m|⟩", "e": "⟨e⟩", "chi": "χ", "heat_capacity": "C", "binder": "U₄", "xi": "ξ₂",
-         "domain_size": "domain size", "largest_domain": "largest domain"}
 
 
 def build(real, floor, models: dict):

@@ -4,6 +4,7 @@
       --response response.json --eval-temperatures 32 --eval-per-temperature 16 --eval-seed 20240601 \
       --epsilons 1e-6 1e-2 --epsilon-rows 16 --physics-per-temperature 128 --physics-bootstrap 200 --out cell.json
   bcgan study summary CELL.json ... --out-csv summary.csv --out-md summary.md --pdf t_response.pdf --png t_response.png
+  bcgan study scale results/mini/study/summary.csv results/midi/study/summary.csv --out-csv scale.csv --out-md scale.md
 
 The cells are trained by the workflow's train command (workflow/rules/study.smk); see bcgan.study.cells.
 """
@@ -64,6 +65,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--pdf", type=Path, required=True)
     p.add_argument("--png", type=Path, required=True)
     p.set_defaults(func=run_summary)
+
+    p = sub.add_parser("scale", help="the scale table: each claim and factor in two study summaries")
+    p.add_argument("small", type=Path, help="`bcgan study summary` CSV at the smaller scale (e.g. mini)")
+    p.add_argument("large", type=Path, help="the same at the larger scale (e.g. midi)")
+    p.add_argument("--names", nargs=2, default=["32²", "64²"], help="column names of the two scales")
+    p.add_argument("--labels", default="uniform", help="the label set compared (default uniform)")
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.set_defaults(func=run_scale)
 
 
 def run_cell(args) -> int:
@@ -172,4 +182,24 @@ def run_summary(args) -> int:
                            physics_frame(summary, cells[0]["physics_floor"], cells[0]["physics_real_peaks"]))])
     save_figure(study_response.draw(cells), args.pdf, args.png)
     print(markdown_frame(table).to_string(index=False))
+    return 0
+
+
+def run_scale(args) -> int:
+    import pandas as pd
+
+    from bcgan.errors import UserError
+    from bcgan.study.scale import NOTES, collapse_rows, compare, read_summary
+    from bcgan.tables import write_table
+
+    if args.names[0] == args.names[1]:
+        raise UserError(f"study scale: --names must differ, got {args.names[0]!r} twice")
+    small, large = (read_summary(p, args.labels) for p in (args.small, args.large))
+    rows = pd.DataFrame(compare(small, large, args.names))
+    if rows.empty:
+        raise UserError(f"study scale: {args.small} and {args.large} share no arm that a row of the table compares")
+    collapse = pd.DataFrame(collapse_rows(small, large, args.names))
+    write_table(rows, args.out_csv, rows, args.out_md, title=f"Scale: {args.names[0]} against {args.names[1]}",
+                notes=NOTES, sections=[("Seeds collapsed below / near / above Tc", collapse)])
+    print(rows.to_string(index=False))
     return 0

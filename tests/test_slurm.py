@@ -106,13 +106,16 @@ def test_smoke_preset_runs_under_slurm_and_matches_local(cluster, request, tmp_p
     states = slurm_states(cluster)
     assert {i: states.get(i) for i in ids} == {i: "COMPLETED" for i in ids}
     assert set(job_logs(workdir)) == set(ids), "a SLURM job without a log, or a log without a job"
-    # the short jobs went in the profile's groups: one SLURM job per variant's sampling and PSD, one
-    # for every table, figure and probe
+    # the short jobs went in the profile's groups: one SLURM job per variant's sampling and PSD, one per
+    # variant's physics samples and their observables, one per Monte Carlo reference set and its
+    # observables, one for every table, figure and probe
     kinds = [log.relative_to(workdir / ".snakemake" / "slurm_logs").parts[0] for log in job_logs(workdir).values()]
     from bcgan.config import resolve
 
     variants = resolve({"preset": "smoke"})["models"]["variants"]
     assert kinds.count("group_variant_psd_samples_sample") == len(variants), kinds
+    assert kinds.count("group_physics_physics_observables_physics_samples") == len(variants), kinds
+    assert kinds.count("group_physics_physics_observables_physics_reference") == 2, kinds
     assert sum(k.startswith("group_summary_") for k in kinds) == 1, kinds
     print(f"smoke preset under SLURM: {len(ids)} SLURM jobs", file=sys.stderr)
 

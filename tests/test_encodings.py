@@ -39,7 +39,8 @@ T_RANGE = (0.05, 4.5)
 NEW_ENCODINGS = ("logfourier", "floatparts", "ple")
 NEW_ARMS = ("bcgan-proj-vicinal", "ccgan-hinge", "logfourier-proj", "floatparts-proj", "scalar-boundgain-proj",
             "ple-proj", "logfourier-norm-proj", "scalar-proj-vicinal", "logfourier-proj-vicinal",
-            "floatparts-proj-vicinal", "scalar-boundgain-proj-vicinal", "ple-proj-vicinal")
+            "floatparts-proj-vicinal", "scalar-boundgain-proj-vicinal", "ple-proj-vicinal",
+            "scalar-boundgain-norm-proj")
 SMALLEST = float(np.float32(2.0**-149))  # the smallest float32 subnormal
 SPECIAL = [0.0, -0.0, SMALLEST, -SMALLEST, 1e-40, -1e-40, 1.17549435e-38, 1e-30, -1e-30, 0.05, 1.0, 2.0, 2.269185314,
            -4.5, 1e30, -1e30, float(np.finfo(np.float32).max), -float(np.finfo(np.float32).max)]
@@ -185,6 +186,8 @@ def test_new_arm_counts_follow_their_formulas():
             assert (c["gen"], c["disc"]) == (proj["gen"], proj["disc"]), variant
     norm = count_parameters("logfourier-norm-proj", 128, 28, 26, 128)
     assert norm == count_parameters("logfourier-proj", 128, 28, 26, 128)
+    norm = count_parameters("scalar-boundgain-norm-proj", 128, 28, 26, 128)
+    assert norm == count_parameters("scalar-boundgain-proj", 128, 28, 26, 128)
     assert count_parameters("bcgan-proj-vicinal", 128, 28, 26, 128) == proj
     assert count_parameters("ccgan-hinge", 128, 64, 64, 128) == count_parameters("ccgan", 128, 64, 64, 128)
 
@@ -347,7 +350,8 @@ def test_study_plans_y2h_and_vicinity_where_they_belong(tmp_path):
             assert ("--vicinity" in c) == (arm == "bcgan-proj-vicinal"), c
 
 
-@pytest.mark.parametrize("variant", ["scalar-boundgain-proj", "ccgan-hinge", "logfourier-norm-proj"])
+@pytest.mark.parametrize("variant", ["scalar-boundgain-proj", "ccgan-hinge", "logfourier-norm-proj",
+                                     "scalar-boundgain-norm-proj"])
 def test_saved_generators_of_new_arms_load_back(tmp_path, variant):
     """`bcgan study cell` rebuilds G from generator.pt: the gain bound and the label scale come back with it."""
     from bcgan.training.checkpoints import load_generator, save_generator

@@ -125,8 +125,9 @@ DIFFERENCES: dict[str, str] = {
         "bcgan's); D Linear 278->18, tanh, 18->128, tanh (EmbedD 7,454)."
     ),
     "encoding_controls": (
-        "logfourier-norm-proj is logfourier-proj (same counts) on 1 + (T - t_min)/(t_max - t_min), the data's "
-        "range on purpose; every <arm>-vicinal is <arm> (same counts) trained with CcGAN's vicinal loss."
+        "logfourier-norm-proj and scalar-boundgain-norm-proj are logfourier-proj and scalar-boundgain-proj (same "
+        "counts) on 1 + (T - t_min)/(t_max - t_min), the data's range on purpose; every <arm>-vicinal is <arm> "
+        "(same counts) trained with CcGAN's vicinal loss."
     ),
 }
 

@@ -144,6 +144,8 @@ STUDY_SPECS: dict[str, VariantSpec] = {
         VariantSpec("ple-proj", "bits", encoding="ple", d_cond="projection"),
         # ... the control that normalises with the data's range, and each with CcGAN's vicinal loss
         VariantSpec("logfourier-norm-proj", "bits", encoding="logfourier", d_cond="projection", label_scale="minmax"),
+        VariantSpec("scalar-boundgain-norm-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
+                    label_scale="minmax"),
         VariantSpec("scalar-proj-vicinal", "bits", encoding="float", d_cond="projection", loss="vicinal"),
         VariantSpec("logfourier-proj-vicinal", "bits", encoding="logfourier", d_cond="projection", loss="vicinal"),
         VariantSpec("floatparts-proj-vicinal", "bits", encoding="floatparts", d_cond="projection", loss="vicinal"),

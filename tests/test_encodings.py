@@ -40,7 +40,7 @@ NEW_ENCODINGS = ("logfourier", "floatparts", "ple")
 NEW_ARMS = ("bcgan-proj-vicinal", "ccgan-hinge", "logfourier-proj", "floatparts-proj", "scalar-boundgain-proj",
             "ple-proj", "logfourier-norm-proj", "scalar-proj-vicinal", "logfourier-proj-vicinal",
             "floatparts-proj-vicinal", "scalar-boundgain-proj-vicinal", "ple-proj-vicinal",
-            "scalar-boundgain-norm-proj")
+            "scalar-boundgain-norm-proj", "scalar-boundgain-ms-proj")
 SMALLEST = float(np.float32(2.0**-149))  # the smallest float32 subnormal
 SPECIAL = [0.0, -0.0, SMALLEST, -SMALLEST, 1e-40, -1e-40, 1.17549435e-38, 1e-30, -1e-30, 0.05, 1.0, 2.0, 2.269185314,
            -4.5, 1e30, -1e30, float(np.finfo(np.float32).max), -float(np.finfo(np.float32).max)]
@@ -186,8 +186,8 @@ def test_new_arm_counts_follow_their_formulas():
             assert (c["gen"], c["disc"]) == (proj["gen"], proj["disc"]), variant
     norm = count_parameters("logfourier-norm-proj", 128, 28, 26, 128)
     assert norm == count_parameters("logfourier-proj", 128, 28, 26, 128)
-    norm = count_parameters("scalar-boundgain-norm-proj", 128, 28, 26, 128)
-    assert norm == count_parameters("scalar-boundgain-proj", 128, 28, 26, 128)
+    for control in ("scalar-boundgain-norm-proj", "scalar-boundgain-ms-proj"):
+        assert count_parameters(control, 128, 28, 26, 128) == count_parameters("scalar-boundgain-proj", 128, 28, 26, 128)
     assert count_parameters("bcgan-proj-vicinal", 128, 28, 26, 128) == proj
     assert count_parameters("ccgan-hinge", 128, 64, 64, 128) == count_parameters("ccgan", 128, 64, 64, 128)
 

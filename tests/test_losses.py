@@ -8,7 +8,14 @@ import torch
 
 from bcgan.errors import UserError
 from bcgan.nets.ccgan import vicinity_parameters, vicinity_radius
-from bcgan.nets.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss, vicinal_weights
+from bcgan.nets.losses import (
+    hinge_d_loss,
+    hinge_g_loss,
+    mode_seeking_loss,
+    sample_vicinal_batch,
+    vicinal_d_loss,
+    vicinal_weights,
+)
 
 
 def test_hinge_d_loss_by_hand():
@@ -68,3 +75,53 @@ def test_sample_vicinal_batch_properties(kind):
         assert np.all(b.real_weights >= 1e-3 - 1e-6) and np.all(b.real_weights <= 1)
     again = sample_vicinal_batch(labels, 64, sigma, kappa, np.random.default_rng(1), kind=kind)
     assert np.array_equal(again.real_index, b.real_index)
+
+
+def test_mode_seeking_term_by_hand_and_blind_to_a_spin_flip():
+    """1 / (d_I / d_z + eps), d_I the flip-invariant mean distance of the pairs, d_z of their noises."""
+    a = torch.tensor([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    b = torch.tensor([[1.0, -1.0, -1.0, -1.0], [-1.0, 1.0, -1.0, 1.0]])  # pair 1: 1 spin of 4 differs; pair 2: -a
+    za, zb = torch.zeros(2, 3), torch.full((2, 3), 0.5)
+    # pair 1: min(mean|a-b| = 0.5, mean|a+b| = 1.5) = 0.5; pair 2 (a flipped): min(2, 0) = 0; d_I = 0.25
+    assert mode_seeking_loss(a, b, za, zb, eps=0.0).item() == pytest.approx(1 / (0.25 / 0.5))
+    assert mode_seeking_loss(a, -a, za, zb, eps=1e-5).item() == pytest.approx(1e5)  # a flip is no diversity
+    # two independent random lattices differ in about half their spins, either way round: d_I in (0.9, 1]
+    g = torch.Generator().manual_seed(0)
+    x, y = (torch.randint(0, 2, (64, 32 * 32), generator=g).float() * 2 - 1 for _ in range(2))
+    assert 0.5 / 1.0 <= mode_seeking_loss(x, y, za, zb, eps=0.0).item() <= 0.5 / 0.9
+
+
+def test_mode_seeking_g_step_pairs_two_noises_per_label():
+    """G's step of a mode-seeking arm: the second half of the batch repeats the first half's labels."""
+    from bcgan.training.loop import g_step
+
+    seen = []
+
+    class G(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, z, labels):
+            seen.append(labels.clone())
+            return torch.tanh(self.w * z[:, :4]).view(-1, 1, 2, 2)
+
+    class D(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x, labels):
+            return self.v * x.flatten(1).mean(1)
+
+    g, d = G(), D()
+    opt = torch.optim.SGD(g.parameters(), lr=0.0)
+    z, labels = torch.randn(5, 4), torch.tensor([0.5, 1.0, 2.0, 3.0, 4.0])
+    plain = g_step(g, d, opt, z, labels)
+    assert torch.equal(seen[-1], labels)
+    paired = g_step(g, d, opt, z, labels, mode_seeking=2.0)
+    assert seen[-1].tolist() == [0.5, 1.0, 0.5, 1.0, 4.0]  # odd batch: the last label keeps its own
+    fake = torch.tanh(z[:, :4]).view(-1, 1, 2, 2)
+    hinge = -(fake.flatten(1).mean(1)).mean()
+    assert plain.item() == pytest.approx(hinge.item())
+    assert paired.item() == pytest.approx(hinge.item() + 2.0 * mode_seeking_loss(fake[:2], fake[2:4], z[:2], z[2:4]).item())

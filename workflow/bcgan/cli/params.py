@@ -127,7 +127,8 @@ DIFFERENCES: dict[str, str] = {
     "encoding_controls": (
         "logfourier-norm-proj and scalar-boundgain-norm-proj are logfourier-proj and scalar-boundgain-proj (same "
         "counts) on 1 + (T - t_min)/(t_max - t_min), the data's range on purpose; every <arm>-vicinal is <arm> "
-        "(same counts) trained with CcGAN's vicinal loss."
+        "(same counts) trained with CcGAN's vicinal loss; scalar-boundgain-ms-proj is scalar-boundgain-proj (same "
+        "counts) with a flip-invariant mode-seeking term in G's loss."
     ),
 }
 

@@ -41,6 +41,18 @@ def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
 
 
+def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor,
+                      eps: float = 1e-5) -> torch.Tensor:
+    """Mao et al. 2019's mode-seeking term 1 / (d_I / d_z + eps) for two images per label from two noises,
+    with a spin-flip-invariant image distance: d_I is the mean over pairs of min(mean |a - b|, mean |a + b|)
+    (a and -a are one lattice, as the study's diversity counts them), so G cannot pay the term with a
+    global sign flip; d_z = mean |z_a - z_b|. Large where G gives one image per label (collapse)."""
+    a, b = fake_a.flatten(1).float(), fake_b.flatten(1).float()
+    d_image = torch.minimum((a - b).abs().mean(1), (a + b).abs().mean(1)).mean()
+    d_noise = (z_a.float() - z_b.float()).abs().mean()
+    return 1.0 / (d_image / d_noise + eps)
+
+
 def vicinal_weights(labels: torch.Tensor, targets: torch.Tensor, kappa: float, kind: str = "soft") -> torch.Tensor:
     """Per-sample weight of a (label, target) pair: soft exp(-kappa d^2), hard 1[|d| <= kappa]."""
     d = labels.to(torch.float32) - targets.to(torch.float32)

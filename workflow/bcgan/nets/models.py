@@ -68,6 +68,8 @@ class VariantSpec:
     data's range on purpose; 1 + so that t_min is not 0, which the log codes send to their ±0 code).
     g_gain_bound: None, or b: G's CBN gains become 1 + b tanh(.) in (1 - b, 1 + b) (biases stay in
     (-1, 1)), so the label cannot switch the noise off (``scalar-boundgain-proj``).
+    mode_seeking: weight of the flip-invariant mode-seeking term in G's loss (Mao et al. 2019,
+    ``bcgan.nets.losses.mode_seeking_loss``); G's step then draws two noises per label. 0: none.
     """
 
     name: str
@@ -91,6 +93,7 @@ class VariantSpec:
     loss: str = "hinge"
     label_scale: str = "raw"
     g_gain_bound: float | None = None
+    mode_seeking: float = 0.0
     notes: str = field(default="", compare=False)
 
     def __post_init__(self):
@@ -146,6 +149,9 @@ STUDY_SPECS: dict[str, VariantSpec] = {
         VariantSpec("logfourier-norm-proj", "bits", encoding="logfourier", d_cond="projection", label_scale="minmax"),
         VariantSpec("scalar-boundgain-norm-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
                     label_scale="minmax"),
+        # ... and the closest candidate with a mode-seeking term against the collapse above Tc
+        VariantSpec("scalar-boundgain-ms-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
+                    mode_seeking=1.0),
         VariantSpec("scalar-proj-vicinal", "bits", encoding="float", d_cond="projection", loss="vicinal"),
         VariantSpec("logfourier-proj-vicinal", "bits", encoding="logfourier", d_cond="projection", loss="vicinal"),
         VariantSpec("floatparts-proj-vicinal", "bits", encoding="floatparts", d_cond="projection", loss="vicinal"),

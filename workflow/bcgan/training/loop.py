@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
-from bcgan.nets.losses import hinge_d_loss, hinge_g_loss, sample_vicinal_batch, vicinal_d_loss
+from bcgan.nets.losses import hinge_d_loss, hinge_g_loss, mode_seeking_loss, sample_vicinal_batch, vicinal_d_loss
 from bcgan.nets.models import build_discriminator, build_generator, variant_spec
 from bcgan.nets.precision import autocast, check_precision, memory_format
 from bcgan.training.ema import average_copy, check_decay, with_standing_statistics
@@ -177,19 +177,29 @@ def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, pre
     return d_loss.detach(), real_logits.detach(), fake_logits.detach()
 
 
-def g_step(G, D, opt_g, z, labels, precision: str = "fp32"):
+def g_step(G, D, opt_g, z, labels, precision: str = "fp32", mode_seeking: float = 0.0):
     """One generator update with the hinge G loss -mean D(G(z, y), y); returns the loss (detached).
 
     D's weights are frozen for the step: the backward pass then skips D's weight gradients, which
     no optimiser would use (the next d_step clears D's gradients), and computes only those that
     flow through D to G; G's gradients are the same.
+
+    mode_seeking > 0 (VariantSpec.mode_seeking): the second half of the batch repeats the first half's
+    labels with its own noise, and the mode-seeking term between the two halves joins the loss.
     """
+    half = z.shape[0] // 2
+    if mode_seeking:
+        labels = torch.cat([labels[:half], labels[:half], labels[2 * half:]])
     frozen = [p for p in D.parameters() if p.requires_grad]
     for p in frozen:
         p.requires_grad_(False)
     try:
         with autocast(z.device, precision):
-            g_loss = hinge_g_loss(D(G(z, labels), labels).float())
+            fake = G(z, labels)
+            g_loss = hinge_g_loss(D(fake, labels).float())
+            if mode_seeking:
+                g_loss = g_loss + mode_seeking * mode_seeking_loss(fake[:half], fake[half:2 * half],
+                                                                   z[:half], z[half:2 * half])
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
     finally:
@@ -280,14 +290,14 @@ def batches_on(device, images: np.ndarray, temperatures: np.ndarray, G, cfg: Tra
                    fmt == torch.channels_last, vicinity)
 
 
-def train_step(state: TrainState, batch, ema_decay: float, precision: str) -> torch.Tensor:
+def train_step(state: TrainState, batch, ema_decay: float, precision: str, mode_seeking: float = 0.0) -> torch.Tensor:
     """One iteration: a D step, a G step at the D labels (vicinal loss: the noisy targets y*, as in Ding
     et al.) and the weight-average update; returns (d_loss, g_loss, mean D(real), mean D(fake)) on
     the device, without a host sync."""
     x_real, d_labels, g_labels, weights, z_d, z_g = batch
     d_loss, real_logits, fake_logits = d_step(state.G, state.D, state.opt_d, x_real, z_d, g_labels, d_labels,
                                               weights, precision)
-    g_loss = g_step(state.G, state.D, state.opt_g, z_g, d_labels, precision)
+    g_loss = g_step(state.G, state.D, state.opt_g, z_g, d_labels, precision, mode_seeking)
     update_average(state.G_ema, state.G, ema_decay, state.iteration)
     state.iteration += 1
     return torch.stack([d_loss, g_loss, real_logits.mean(), fake_logits.mean()])
@@ -377,6 +387,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
                  state.iteration)
     data = batches_on(device, images, temperatures, state.G, cfg, fmt)
     per_epoch = images.shape[0] // data.batch_size  # drop the last partial batch: BN and the D loss see full batches
+    mode_seeking = variant_spec(cfg.variant).mode_seeking
     total = per_epoch * cfg.epochs
     timer = RunTimer(state)
 
@@ -394,7 +405,7 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         losses = []
         for i in tqdm(range(per_epoch), desc=f"{cfg.variant} epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
                       leave=False, dynamic_ncols=True):
-            losses.append(train_step(state, data.draw(i, perm, gen, rng), ema_decay, precision))
+            losses.append(train_step(state, data.draw(i, perm, gen, rng), ema_decay, precision, mode_seeking))
             if eval_set is not None and eval_every and state.iteration % eval_every == 0 and state.iteration < total:
                 evaluate_now()
         rows = loss_rows(losses, state, cfg, checkpoint)

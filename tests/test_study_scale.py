@@ -59,6 +59,8 @@ def test_one_seed_is_judged_against_the_other_scales_spread_alone(tmp_path):
     row = _row(compare(small, large), "C1 BcGAN follows T", "spearman_all")
     assert row["64²"] == "0.35 (1 seed)" and row["seeds"] == "3 / 1"
     assert row["verdict"] == "towards the paper"  # 0.15 > 0.1 + 0
+    small["bcgan"]["mae_all_mean"] = float("nan")  # no seed gave a value: said, not compared
+    assert _row(compare(small, large), "C1 BcGAN follows T", "mae_all")["verdict"].startswith("no value")
     eps = _row(compare(small, large), "C5 ε = 1e-6 at Tc changes little (BcGAN)", "changed_1e-06")
     assert eps["32²"] == "0.00 ± 0.00 %"  # _cell: no pixel changes at 1e-6
 

@@ -123,6 +123,9 @@ def compare(small: dict, large: dict, names=("32²", "64²")) -> list[dict]:
         entry = {"question": row.question, "measure": row.metric,
                  "arms": row.arm if row.other is None else f"{row.arm} − {row.other}",
                  "seeds": " / ".join(str(a[2]) if b is None else f"{a[2]}, {b[2]}" for a, b in stats)}
+        if not all(np.isfinite(x[0]) for pair in stats for x in pair if x is not None):
+            out.append({**entry, **dict.fromkeys(names, "–"), "verdict": "no value (no seed gave one)"})
+            continue
         if row.other is None:
             (a1, _), (a2, _) = stats
             for name, a in zip(names, (a1, a2)):

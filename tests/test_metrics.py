@@ -9,7 +9,14 @@ import pytest
 
 from bcgan.data.ising import TC
 from bcgan.errors import UserError
-from bcgan.psd.metrics import diversity, nearest_sets, pairwise_disagreement, psd_distance, temperature_errors
+from bcgan.psd.metrics import (
+    diversity,
+    nearest_sets,
+    pairwise_disagreement,
+    psd_distance,
+    shifted_disagreement,
+    temperature_errors,
+)
 from bcgan.psd.response import ResponseModel
 
 
@@ -70,6 +77,38 @@ def test_diversity_identical_random_and_flipped():
     flipped = np.stack([one, 255 - one, one, 255 - one])
     assert diversity(flipped, np.zeros(4))[0] == pytest.approx(4 / 6)  # 4 of 6 pairs differ everywhere
     assert diversity(flipped, np.zeros(4), flip_invariant=True)[0] == 0.0
+
+
+def test_shifted_disagreement_matches_brute_force_over_shifts_and_flips():
+    """The FFT result against every cyclic shift and both signs tried one by one; a translate is no new state."""
+    rng = np.random.default_rng(2)
+    im = (rng.random((4, 6, 6)) < 0.5).astype(np.uint8) * 255
+    d = shifted_disagreement(im)
+    for i, j in itertools.product(range(4), repeat=2):
+        tries = [np.mean(im[i] != np.roll(im[j], (dy, dx), axis=(0, 1))) for dy in range(6) for dx in range(6)]
+        assert d[i, j] == pytest.approx(min(min(tries), 1 - max(tries)))
+    moved = np.stack([im[0], np.roll(im[0], (2, 5), axis=(0, 1)), 255 - np.roll(im[0], 3, axis=1)])
+    assert diversity(moved, np.zeros(3), flip_invariant=True)[0] > 0.2  # pixels differ ...
+    assert diversity(moved, np.zeros(3), shift_invariant=True)[0] == pytest.approx(0.0, abs=1e-12)  # ... states do not
+    rand = (rng.random((20, 32, 32)) < 0.5).astype(np.uint8) * 255  # independent lattices stay apart
+    assert 0.4 < diversity(rand, np.zeros(20), shift_invariant=True)[0] < 0.5
+
+
+def test_analyse_diversity_reports_both_kinds_by_region(tmp_path):
+    from bcgan.cli import main
+    from bcgan.data.shards import write_samples
+
+    rng = np.random.default_rng(3)
+    one = (rng.random((16, 16)) < 0.5).astype(np.uint8) * 255
+    shifted = np.stack([np.roll(one, k, axis=0) for k in range(4)] + [np.roll(one, k, axis=1) for k in range(4)])
+    t = np.repeat([1.0, 3.5], 4).astype(np.float32)
+    write_samples(tmp_path / "s.h5", images=shifted, temperature=t, noise_seed=np.arange(8), variant="x")
+    assert main(["analyse", "diversity", str(tmp_path / "s.h5"), "--out", str(tmp_path / "d.csv")]) == 0
+    import pandas as pd
+
+    row = pd.read_csv(tmp_path / "d.csv").iloc[0]
+    assert row.flip_below > 0.2 and row.flip_above > 0.2 and np.isnan(row.flip_near)
+    assert row.shift_flip_below == pytest.approx(0.0, abs=1e-12) and row.shift_flip_above == pytest.approx(0.0, abs=1e-12)
 
 
 def test_diversity_is_per_temperature():

@@ -3,6 +3,7 @@
   bcgan analyse activity --generator G.pt --points 64 --dead-range 1e-3 --out A.h5 --summary A.json
   bcgan analyse perturb --generator G.pt --epsilons 1e-6 1e-4 1e-2 --rows 2 --seed 1 --out P.h5 [--temperature T]
   bcgan analyse sensitivity-figure P_ccgan.h5 P_bcgan.h5 ... --pdf F.pdf --png F.png
+  bcgan analyse diversity S_a.h5 S_b.h5 ... [--real heldout.h5] --out D.csv
 """
 
 from __future__ import annotations
@@ -49,6 +50,42 @@ def _perturb(args) -> int:
     return 0
 
 
+def _diversity(args) -> int:
+    """Flip and shift-and-flip diversity by region for sample files (images grouped by their temperature),
+    and for held-out real images taken nearest each of the first file's temperatures."""
+    import numpy as np
+    import pandas as pd
+
+    from bcgan.data.ising import TC
+    from bcgan.data.shards import read_images
+    from bcgan.io import atomic_path
+    from bcgan.psd.metrics import diversity, nearest_sets
+    from bcgan.training.progress import REGIONS, region_of
+
+    sets = [(str(p), *read_images(p)) for p in args.images]
+    if args.real is not None:
+        grid = np.unique(sets[0][2])
+        real, real_t = read_images(args.real)
+        per_temperature = int(np.unique(sets[0][2], return_counts=True)[1].max())
+        idx, group = nearest_sets(real_t, grid, per_temperature)
+        sets.append(("real images (held-out)", real[idx], grid[group]))
+    rows = []
+    for name, images, t in sets:
+        row = {"images": name}
+        for kind, shift in (("flip", False), ("shift_flip", True)):
+            _, per = diversity(images, t, flip_invariant=True, shift_invariant=shift)
+            regions = region_of(per["key"], tc=TC, near_frac=args.near_frac)
+            for r in REGIONS:
+                row[f"{kind}_{r}"] = float(per["diversity"][regions == r].mean()) if (regions == r).any() else np.nan
+        rows.append(row)
+        log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
+    table = pd.DataFrame(rows)
+    with atomic_path(args.out) as tmp:
+        table.to_csv(tmp, index=False)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("analyse", help="embedding activity probe and ε-perturbation sweep")
     sub = parser.add_subparsers(dest="analyse_command", metavar="SUBCOMMAND", required=True)
@@ -73,6 +110,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--threads", type=int, default=None)
     p.set_defaults(func=_perturb)
+
+    p = sub.add_parser("diversity", help="flip and shift-and-flip diversity below / near / above Tc")
+    p.add_argument("images", type=Path, nargs="+", help="sample files (`bcgan sample`): images at grid temperatures")
+    p.add_argument("--real", type=Path, default=None,
+                   help="held-out real images: as many nearest each temperature of the first file, as a last row")
+    p.add_argument("--near-frac", type=float, default=0.1, help="near Tc: |T - Tc| < this x Tc (as T-MAE's)")
+    p.add_argument("--out", type=Path, required=True, help="CSV: one row per image set")
+    p.set_defaults(func=_diversity)
 
     from bcgan.figures import epsilon_sensitivity
 

@@ -108,9 +108,31 @@ def pairwise_disagreement(images) -> np.ndarray:
     return (k[:, None] + k[None, :] - 2.0 * both_up) / up.shape[1]
 
 
-def diversity(images, groups, *, flip_invariant: bool = False) -> tuple[float, dict]:
+def shifted_disagreement(images) -> np.ndarray:
+    """(n, n) fraction of pixels in which images i and j differ at the best cyclic shift and spin flip of j.
+
+    Why: a periodic lattice, its translates and its spin flip are one physical state, so a generator that
+    answers new noise with a shifted copy makes no new state although its pixels differ. With spins
+    s = ±1 and N pixels, disagreement = (1 - c/N) / 2 for the overlap c = Σ s_i s_j; the best shift and
+    flip maximise |c| over every cyclic shift, all at once by FFT (cross-correlation theorem).
+    """
+    a = np.asarray(images)
+    if a.ndim != 3:
+        raise UserError(f"images must have shape (n, L, L), got {a.shape}")
+    spins = np.where(a > 127 if a.dtype == np.uint8 else a.astype(bool), 1.0, -1.0)
+    f = np.fft.rfft2(spins)
+    n, N = a.shape[0], a.shape[1] * a.shape[2]
+    out = np.zeros((n, n))
+    for i in range(n):
+        overlap = np.fft.irfft2(f[i][None] * np.conj(f), s=a.shape[1:])  # (n, L, L): c at every shift
+        out[i] = (1.0 - np.abs(overlap).reshape(n, -1).max(axis=1) / N) / 2.0
+    return np.clip(out, 0.0, 0.5)
+
+
+def diversity(images, groups, *, flip_invariant: bool = False, shift_invariant: bool = False) -> tuple[float, dict]:
     """Mean over groups of the mean pairwise disagreement within the group (module doc).
 
+    ``shift_invariant``: up to every cyclic shift and the spin flip (:func:`shifted_disagreement`).
     Groups with fewer than two images are skipped. Returns (mean, {'key', 'n', 'diversity'}).
     """
     images = np.asarray(images)
@@ -122,8 +144,8 @@ def diversity(images, groups, *, flip_invariant: bool = False) -> tuple[float, d
         sel = np.flatnonzero(inv == g)
         if sel.size < 2:
             continue
-        d = pairwise_disagreement(images[sel])
-        if flip_invariant:
+        d = shifted_disagreement(images[sel]) if shift_invariant else pairwise_disagreement(images[sel])
+        if flip_invariant and not shift_invariant:
             d = np.minimum(d, 1.0 - d)
         iu = np.triu_indices(sel.size, 1)
         vals.append(float(d[iu].mean()))

@@ -27,7 +27,8 @@ def test_midi_is_mini_with_only_the_lattice_size_changed():
         cfg.pop("preset"), cfg["data"].pop("size"), cfg["study"].pop("label_sets")
     assert midi == mini
     arms = resolve({"preset": "midi"})["study"]["label_sets"]
-    assert arms == [{"labels": "uniform", "arms": ["ccgan", "cgan64", "bcgan", "bcgan-proj", "scalar-proj"]}]
+    assert arms == [{"labels": "uniform", "arms": ["ccgan", "cgan64", "bcgan", "bcgan-proj", "scalar-proj",
+                                                   "scalar-boundgain-proj", "scalar-boundgain-ms-proj"]}]
 
 
 def test_a_preset_extending_an_undefined_one_is_named(tmp_path, monkeypatch):

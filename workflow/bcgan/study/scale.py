@@ -54,6 +54,11 @@ ROWS = (
     Row("raw float vs bits: diversity", "diversity_flip", "scalar-proj", "bcgan-proj"),
     Row("bounded gain vs raw float: diversity", "diversity_flip", "scalar-boundgain-proj", "scalar-proj"),
     Row("bounded gain vs raw float: reading T", "spearman_all", "scalar-boundgain-proj", "scalar-proj"),
+    Row("mode seeking vs bounded gain: diversity above Tc", "diversity_flip_above", "scalar-boundgain-ms-proj",
+        "scalar-boundgain-proj"),
+    Row("mode seeking vs bounded gain: reading T", "spearman_all", "scalar-boundgain-ms-proj", "scalar-boundgain-proj"),
+    Row("mode seeking vs bounded gain: heat capacity against Monte Carlo", "dist_heat_capacity",
+        "scalar-boundgain-ms-proj", "scalar-boundgain-proj"),
     Row("CcGAN vs bits: energy against Monte Carlo", "dist_e", "ccgan", "bcgan-proj"),
 )
 

@@ -127,9 +127,11 @@ def test_bad_response_or_heldout_writes_nothing(generator, response, tmp_path, c
 # --- 4: Ctrl-C: one line, exit 130, no partial output; kill -9 leftovers removed by the next run ---
 
 def _start(generator, out, *extra):
+    # 2 x 30,000 PNGs take several seconds to write: a window the signal cannot miss even when this
+    # process is starved of CPU by the other tests (with 8,000 a suite run once finished before SIGINT)
     env = dict(os.environ, PYTHONPATH=str(WORKFLOW) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-m", "bcgan", "generate", str(generator), "--temperature", "1", "2",
-                             "--count", "8000", "--threads", "1", "--out", str(out), *extra],
+                             "--count", "30000", "--threads", "1", "--out", str(out), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

@@ -59,6 +59,13 @@ def test_one_seed_is_judged_against_the_other_scales_spread_alone(tmp_path):
     row = _row(compare(small, large), "C1 BcGAN follows T", "spearman_all")
     assert row["64²"] == "0.35 (1 seed)" and row["seeds"] == "3 / 1"
     assert row["verdict"] == "towards the paper"  # 0.15 > 0.1 + 0
+    # a comparison with one seed at 64²: each arm borrows its 32² sd, so Δ 0.30 is not beyond 0.1 + 0.3
+    small = read_summary(_summary(tmp_path, "c", {"bcgan": [0.1, 0.2, 0.3], "bcgan-proj": [0.0, 0.3, 0.6]}), "uniform")
+    large = read_summary(_summary(tmp_path, "d", {"bcgan": [0.1], "bcgan-proj": [0.4]}), "uniform")
+    d = _row(compare(small, large), "projection D cures BcGAN's collapse", "diversity_flip")
+    assert d["64²"] == "Δ +0.300: same" and d["verdict"] == "unchanged"  # not 0.3 > 0 + 0
+    small = read_summary(_summary(tmp_path, "a", {"bcgan": [0.1, 0.2, 0.3]}), "uniform")
+    large = read_summary(_summary(tmp_path, "b", {"bcgan": [0.35]}), "uniform")
     small["bcgan"]["mae_all_mean"] = float("nan")  # no seed gave a value: said, not compared
     assert _row(compare(small, large), "C1 BcGAN follows T", "mae_all")["verdict"].startswith("no value")
     eps = _row(compare(small, large), "C5 ε = 1e-6 at Tc changes little (BcGAN)", "changed_1e-06")

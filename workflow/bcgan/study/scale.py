@@ -13,8 +13,9 @@ Two kinds of row, both read from two ``bcgan study summary`` CSVs (one label set
   else "same"; the verdict *moves* where it differs between the scales, and towards the paper where the
   paper's sign (when it makes a prediction) is what the second scale shows and the first did not.
 
-An sd needs two seeds; with one seed at a scale its sd counts as 0 and the row says so (``seeds``): one
-seed is an anecdote, judged against the other scale's spread alone.
+An sd needs two seeds. With one seed at a scale (``seeds`` says so), a claim counts its sd as 0, so the value
+is judged against the other scale's spread alone, and a comparison lends the arm its sd at the other scale:
+one seed is an anecdote, and its difference is not called real against a spread of zero.
 """
 
 from __future__ import annotations
@@ -102,6 +103,13 @@ def _stat(summary: dict, arm: str, metric: str):
     return float(r[f"{metric}_mean"]), (sd if np.isfinite(sd) else 0.0), int(r["seeds"])
 
 
+def _borrowed(stat, elsewhere):
+    """(mean, sd, seeds) with the sd of ``elsewhere`` (the same arm at the other scale) where ``stat`` has one seed."""
+    if stat[2] > 1 or elsewhere[2] < 2:
+        return stat
+    return stat[0], elsewhere[1], stat[2]
+
+
 def _comparison(a, b) -> tuple[float, str]:
     delta = a[0] - b[0]
     if not abs(delta) > a[1] + b[1]:
@@ -144,6 +152,9 @@ def compare(small: dict, large: dict, names=("32²", "64²")) -> list[dict]:
                 entry["verdict"] = ("towards the paper" if np.sign(a2[0] - a1[0]) == row.paper
                                     else "away from the paper")
         else:
+            # an arm with one seed at one scale borrows its sd at the other scale (its spread, if measured there)
+            stats = [tuple(_borrowed(x, other[k]) for k, x in enumerate(pair))
+                     for pair, other in zip(stats, stats[::-1])]
             verdicts = []
             for name, (a, b) in zip(names, stats):
                 delta, said = _comparison(a, b)
@@ -175,8 +186,9 @@ NOTES = [
     ("A claim on one arm moves where |mean at the larger scale − mean at the smaller| exceeds the two sds "
      "added; a comparison of two arms says 'higher' or 'lower' where |Δ of the means| exceeds the two arms' "
      "sds added, else 'same', and moves where that word changes between the scales."),
-    ("seeds: per scale, separated by '/' (a comparison: its two arms', separated by ','). With one seed the "
-     "sd counts as 0: an anecdote judged against the other scale's spread alone."),
+    ("seeds: per scale, separated by '/' (a comparison: its two arms', separated by ','). One seed is an "
+     "anecdote: in a claim its sd counts as 0, so it is judged against the other scale's spread alone; in a "
+     "comparison the arm borrows its sd at the other scale."),
     ("Towards the paper: the change has the sign the paper predicts (BcGAN follows T without collapse; CcGAN "
      "follows T worse and collapses; ε = 1e-6 changes little, 0.1 more). The factors are ours: no prediction."),
     ("Measures: spearman_all (grid), spearman_1_2 (inside [1, 2)), mae_all [J/k_B], diversity_flip (grid and "

@@ -127,12 +127,14 @@ def test_bad_response_or_heldout_writes_nothing(generator, response, tmp_path, c
 # --- 4: Ctrl-C: one line, exit 130, no partial output; kill -9 leftovers removed by the next run ---
 
 def _start(generator, out, *extra):
-    # 2 x 30,000 PNGs take several seconds to write: a window the signal cannot miss even when this
-    # process is starved of CPU by the other tests (with 8,000 a suite run once finished before SIGINT)
+    # the child gets SIGINT's default disposition: a pytest-xdist worker can run this test with SIGINT
+    # ignored (left so by an earlier test), and Python started with SIGINT ignored never raises
+    # KeyboardInterrupt, so the run would finish with 0 (seen twice in full suite runs)
     env = dict(os.environ, PYTHONPATH=str(WORKFLOW) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-m", "bcgan", "generate", str(generator), "--temperature", "1", "2",
-                             "--count", "30000", "--threads", "1", "--out", str(out), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             "--count", "8000", "--threads", "1", "--out", str(out), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_writing(proc, out: Path) -> None:

@@ -60,13 +60,13 @@ def _diversity(args) -> int:
     from bcgan.data.shards import read_images
     from bcgan.io import atomic_path
     from bcgan.psd.metrics import diversity, nearest_sets
-    from bcgan.training.progress import REGIONS, region_of
+    from bcgan.training.progress import diversity_by_region
 
     sets = [(str(p), *read_images(p)) for p in args.images]
     if args.real is not None:
-        grid = np.unique(sets[0][2])
+        grid, counts = np.unique(sets[0][2], return_counts=True)
         real, real_t = read_images(args.real)
-        per_temperature = int(np.unique(sets[0][2], return_counts=True)[1].max())
+        per_temperature = int(counts.max())
         idx, group = nearest_sets(real_t, grid, per_temperature)
         sets.append(("real images (held-out)", real[idx], grid[group]))
     rows = []
@@ -74,9 +74,8 @@ def _diversity(args) -> int:
         row = {"images": name}
         for kind, shift in (("flip", False), ("shift_flip", True)):
             _, per = diversity(images, t, flip_invariant=True, shift_invariant=shift)
-            regions = region_of(per["key"], tc=TC, near_frac=args.near_frac)
-            for r in REGIONS:
-                row[f"{kind}_{r}"] = float(per["diversity"][regions == r].mean()) if (regions == r).any() else np.nan
+            by_region = diversity_by_region(per["key"], per["diversity"], tc=TC, near_frac=args.near_frac)
+            row.update({f"{kind}_{k.removeprefix('diversity_flip_')}": v for k, v in by_region.items()})
         rows.append(row)
         log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
     table = pd.DataFrame(rows)

@@ -85,6 +85,46 @@ def _diversity(args) -> int:
     return 0
 
 
+def _dispersion(args) -> int:
+    """Within-label spread of T_psd and T_e by region, for sample files and a Monte Carlo set at the same
+    temperatures (which also gives the ⟨e⟩(T) curve that T_e inverts)."""
+    import numpy as np
+    import pandas as pd
+
+    from bcgan.data.ising import TC
+    from bcgan.data.shards import read_images
+    from bcgan.errors import UserError
+    from bcgan.evaluation.dispersion import dispersion, energy_curve, temperature_of_energy
+    from bcgan.io import atomic_path
+    from bcgan.psd.metrics import energy_per_spin
+    from bcgan.psd.response import estimate_temperature, load_response
+    from bcgan.psd.spectrum import psd_fit
+
+    response = load_response(args.response)
+    real, real_t = read_images(args.real)
+    sets = [(f"{args.real} (Monte Carlo)", real, real_t)] + [(str(p), *read_images(p)) for p in args.images]
+    for name, _, t in sets[1:]:
+        if not np.isin(np.unique(t), np.unique(real_t)).all():
+            raise UserError(f"{name}: its temperatures are not those of --real {args.real}")
+    curve = energy_curve(energy_per_spin(real), real_t)
+    meta = response.meta
+    rows = []
+    for name, images, t in sets:
+        fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"))
+        t_psd = estimate_temperature(response, fit.slope, fit.intercept)
+        t_energy = temperature_of_energy(energy_per_spin(images), curve)
+        row = {"images": name}
+        for region, values in dispersion(t, t_psd, t_energy, tc=TC, near_frac=args.near_frac).items():
+            row.update({f"{k}_{region}": v for k, v in values.items()})
+        rows.append(row)
+        log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
+    table = pd.DataFrame(rows)
+    with atomic_path(args.out) as tmp:
+        table.to_csv(tmp, index=False)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("analyse", help="embedding activity probe and ε-perturbation sweep")
     sub = parser.add_subparsers(dest="analyse_command", metavar="SUBCOMMAND", required=True)
@@ -117,6 +157,16 @@ def add_parser(subparsers) -> None:
     p.add_argument("--near-frac", type=float, default=0.1, help="near Tc: |T - Tc| < this x Tc (as T-MAE's)")
     p.add_argument("--out", type=Path, required=True, help="CSV: one row per image set")
     p.set_defaults(func=_diversity)
+
+    p = sub.add_parser("dispersion", help="how wide in T each label's images are: sd of T_psd and T_e by region")
+    p.add_argument("images", type=Path, nargs="+", help="sample files: images at the temperatures of --real")
+    p.add_argument("--real", type=Path, required=True,
+                   help="Monte Carlo lattices at the same temperatures (`bcgan ising --t-grid`): first row, and "
+                        "the <e>(T) curve that T_e inverts")
+    p.add_argument("--response", type=Path, required=True, help="the PSD response model (psd/response.json)")
+    p.add_argument("--near-frac", type=float, default=0.1, help="near Tc: |T - Tc| < this x Tc (as T-MAE's)")
+    p.add_argument("--out", type=Path, required=True, help="CSV: one row per image set")
+    p.set_defaults(func=_dispersion)
 
     from bcgan.figures import epsilon_sensitivity
 

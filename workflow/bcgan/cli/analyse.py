@@ -50,15 +50,26 @@ def _perturb(args) -> int:
     return 0
 
 
+def _write_table(rows, out) -> int:
+    """One row per image set: CSV written atomically, and printed."""
+    import pandas as pd
+
+    from bcgan.io import atomic_path
+
+    table = pd.DataFrame(rows)
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
 def _diversity(args) -> int:
     """Flip and shift-and-flip diversity by region for sample files (images grouped by their temperature),
     and for held-out real images taken nearest each of the first file's temperatures."""
     import numpy as np
-    import pandas as pd
 
     from bcgan.data.ising import TC
     from bcgan.data.shards import read_images
-    from bcgan.io import atomic_path
     from bcgan.psd.metrics import diversity, nearest_sets
     from bcgan.training.progress import diversity_by_region
 
@@ -78,24 +89,18 @@ def _diversity(args) -> int:
             row.update({f"{kind}_{k.removeprefix('diversity_flip_')}": v for k, v in by_region.items()})
         rows.append(row)
         log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
-    table = pd.DataFrame(rows)
-    with atomic_path(args.out) as tmp:
-        table.to_csv(tmp, index=False)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    return 0
+    return _write_table(rows, args.out)
 
 
 def _dispersion(args) -> int:
     """Within-label spread of T_psd and T_e by region, for sample files and a Monte Carlo set at the same
     temperatures (which also gives the ⟨e⟩(T) curve that T_e inverts)."""
     import numpy as np
-    import pandas as pd
 
     from bcgan.data.ising import TC
     from bcgan.data.shards import read_images
     from bcgan.errors import UserError
     from bcgan.evaluation.dispersion import dispersion, energy_curve, temperature_of_energy
-    from bcgan.io import atomic_path
     from bcgan.psd.metrics import energy_per_spin
     from bcgan.psd.response import estimate_temperature, load_response
     from bcgan.psd.spectrum import psd_fit
@@ -118,11 +123,7 @@ def _dispersion(args) -> int:
             row.update({f"{k}_{region}": v for k, v in values.items()})
         rows.append(row)
         log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
-    table = pd.DataFrame(rows)
-    with atomic_path(args.out) as tmp:
-        table.to_csv(tmp, index=False)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    return 0
+    return _write_table(rows, args.out)
 
 
 def add_parser(subparsers) -> None:

@@ -51,11 +51,13 @@ def _perturb(args) -> int:
 
 
 def _write_table(rows, out) -> int:
-    """One row per image set: CSV written atomically, and printed."""
+    """One row per image set: logged, written atomically as CSV, and printed."""
     import pandas as pd
 
     from bcgan.io import atomic_path
 
+    for row in rows:
+        log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
     table = pd.DataFrame(rows)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False)
@@ -88,7 +90,6 @@ def _diversity(args) -> int:
             by_region = diversity_by_region(per["key"], per["diversity"], tc=TC, near_frac=args.near_frac)
             row.update({f"{kind}_{k.removeprefix('diversity_flip_')}": v for k, v in by_region.items()})
         rows.append(row)
-        log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
     return _write_table(rows, args.out)
 
 
@@ -102,8 +103,8 @@ def _dispersion(args) -> int:
     from bcgan.errors import UserError
     from bcgan.evaluation.dispersion import dispersion, energy_curve, temperature_of_energy
     from bcgan.psd.metrics import energy_per_spin
-    from bcgan.psd.response import estimate_temperature, load_response
-    from bcgan.psd.spectrum import psd_fit
+    from bcgan.psd.realism import d2_of
+    from bcgan.psd.response import load_response
 
     response = load_response(args.response)
     real, real_t = read_images(args.real)
@@ -112,17 +113,14 @@ def _dispersion(args) -> int:
         if not np.isin(np.unique(t), np.unique(real_t)).all():
             raise UserError(f"{name}: its temperatures are not those of --real {args.real}")
     curve = energy_curve(energy_per_spin(real), real_t)
-    meta = response.meta
     rows = []
     for name, images, t in sets:
-        fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"))
-        t_psd = estimate_temperature(response, fit.slope, fit.intercept)
+        t_psd = d2_of(response, images)[0]  # T_est with the response model's own PSD settings
         t_energy = temperature_of_energy(energy_per_spin(images), curve)
         row = {"images": name}
         for region, values in dispersion(t, t_psd, t_energy, tc=TC, near_frac=args.near_frac).items():
             row.update({f"{k}_{region}": v for k, v in values.items()})
         rows.append(row)
-        log.info(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else str(v) for k, v in row.items()))
     return _write_table(rows, args.out)
 
 

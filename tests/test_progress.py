@@ -127,7 +127,8 @@ def test_diversity_by_region_splits_the_grid_at_tc():
     do not (regions as T-MAE's: near = |T − Tc| < 0.1 Tc)."""
     from bcgan.data.ising import TC
     from bcgan.psd.metrics import diversity
-    from bcgan.training.progress import diversity_by_region, region_of
+    from bcgan.psd.response import region_of
+    from bcgan.training.progress import diversity_by_region
 
     grid = np.array([0.5, 1.5, TC, 3.0, 4.0], np.float32)
     assert list(region_of(grid, tc=TC, near_frac=0.1)) == ["below", "below", "near", "above", "above"]

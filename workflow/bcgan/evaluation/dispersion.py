@@ -41,7 +41,8 @@ def temperature_of_energy(energy, curve) -> np.ndarray:
 def dispersion(labels, t_psd, t_energy, *, tc: float, near_frac: float) -> dict:
     """Per region (below / near / above Tc, as T-MAE's): the mean over labels of the within-label sd of
     T_psd and of T_e (n − 1), and the correlation of the two deviations from their label's mean."""
-    from bcgan.training.progress import REGIONS, region_of
+    from bcgan.psd.response import region_of
+    from bcgan.training.progress import REGIONS
 
     labels = np.asarray(labels, np.float64).ravel()
     t_psd = np.asarray(t_psd, np.float64).ravel()

@@ -38,12 +38,9 @@ GAUSSIAN_D2 = gaussian_threshold()
 
 def d2_of(model, images, *, workers=None) -> tuple[np.ndarray, np.ndarray]:
     """(T_est, d2) of images under ``model``, with the model's own PSD settings."""
-    from bcgan.psd.response import estimate_temperature
-    from bcgan.psd.spectrum import psd_fit
+    from bcgan.psd.response import estimate_temperature, fit_with_model_settings
 
-    meta = model.meta
-    fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"),
-                  workers=workers)
+    fit = fit_with_model_settings(model, images, workers=workers)
     return estimate_temperature(model, fit.slope, fit.intercept, return_distance=True)
 
 

@@ -43,6 +43,7 @@ from bcgan.errors import UserError
 from bcgan.io import atomic_path
 
 __all__ = ["ResponseModel", "fit_response", "estimate_temperature", "accuracy_table", "region_of",
+           "fit_with_model_settings",
            "save_response", "load_response", "FORMAT"]
 
 FORMAT = "bcgan-psd-response/1"
@@ -168,12 +169,18 @@ def estimate_temperature(model: ResponseModel, slope, intercept, *, criterion: s
     return (t_est, d2_min) if return_distance else t_est
 
 
+def fit_with_model_settings(model: ResponseModel, images, *, workers=None):
+    """The PSD fit of ``images`` with the k range and floor the model was fitted with: T_est assumes them."""
+    from bcgan.psd.spectrum import psd_fit
+
+    meta = model.meta
+    return psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"), workers=workers)
+
+
 def region_of(t, *, tc: float, near_frac: float = 0.1) -> np.ndarray:
     """'below' / 'near' / 'above' Tc for each temperature; near means |T - Tc| < near_frac * Tc."""
     t = np.asarray(t, np.float64)
-    out = np.where(t < tc, "below", "above").astype(object)
-    out[np.abs(t - tc) < near_frac * tc] = "near"
-    return out
+    return np.where(np.abs(t - tc) < near_frac * tc, "near", np.where(t < tc, "below", "above"))
 
 
 def accuracy_table(t_true, t_est, *, tc: float | None = None, near_frac: float = 0.1):

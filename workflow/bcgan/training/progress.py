@@ -88,11 +88,9 @@ def real_reference(images, temperatures, eval_set: EvalSet) -> dict:
 
 def estimate(images, eval_set: EvalSet):
     """(PSD fit, T_est per image) through the evaluation set's response model."""
-    from bcgan.psd.response import estimate_temperature
-    from bcgan.psd.spectrum import psd_fit
+    from bcgan.psd.response import estimate_temperature, fit_with_model_settings
 
-    meta = eval_set.response.meta
-    fit = psd_fit(images, k_min=meta.get("k_min"), k_max=meta.get("k_max"), floor=meta.get("floor"), workers=1)
+    fit = fit_with_model_settings(eval_set.response, images, workers=1)
     return fit, estimate_temperature(eval_set.response, fit.slope, fit.intercept)
 
 
@@ -134,14 +132,10 @@ def metrics_and_response(images, t_cond, eval_set: EvalSet) -> tuple[dict, dict]
     return row, response
 
 
-def region_of(t, *, tc: float, near_frac: float) -> np.ndarray:
-    """'below', 'near' or 'above' per temperature: near means |T − Tc| < near_frac·Tc, as T-MAE's regions."""
-    t = np.asarray(t, np.float64)
-    return np.where(np.abs(t - tc) < near_frac * tc, "near", np.where(t < tc, "below", "above"))
-
-
 def diversity_by_region(t, values, *, tc: float, near_frac: float) -> dict:
     """{'diversity_flip_<region>': mean of the per-temperature diversities in that region} (nan if none)."""
+    from bcgan.psd.response import region_of
+
     regions = region_of(t, tc=tc, near_frac=near_frac)
     values = np.asarray(values, np.float64)
     return {f"diversity_flip_{r}": float(values[regions == r].mean()) if (regions == r).any() else float("nan")

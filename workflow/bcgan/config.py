@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bcgan.data.ising import TC
+from bcgan.data import TC
 from bcgan.errors import UserError
 
 PRESETS_FILE = Path(__file__).with_name("presets.yaml")

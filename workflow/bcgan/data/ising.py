@@ -24,10 +24,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from bcgan.data import TC  # noqa: F401  (re-exported: the critical temperature, paper Eq. 3)
 from bcgan.errors import UserError
-
-TC = 2.0 / math.log(1.0 + math.sqrt(2.0))
-"""Critical (Curie) temperature of the infinite 2D Ising model with J = kB = 1 (paper Eq. 3)."""
 
 ALGORITHM = "metropolis-random-site/xoshiro256**-splitmix64/int53-threshold"
 """Stored in shard attrs so a reader knows which generator (and RNG convention) made the images."""

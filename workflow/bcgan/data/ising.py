@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from bcgan.data import TC  # noqa: F401  (re-exported: the critical temperature, paper Eq. 3)
+from bcgan.data import TC  # re-exported: the critical temperature, paper Eq. 3
 from bcgan.errors import UserError
 
 ALGORITHM = "metropolis-random-site/xoshiro256**-splitmix64/int53-threshold"

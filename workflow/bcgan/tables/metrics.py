@@ -53,16 +53,16 @@ def evaluate(images, t_cond, slope, intercept, t_est, model, *, tc: float, near_
     return row
 
 
-def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, psd_options: dict,
-                   tc: float, near_frac: float) -> dict:
+def real_reference(images, temperature, grid, per_temperature: int, model, *, accuracy, tc: float,
+                   near_frac: float) -> dict:
     """The "real" row: response-model floor from the accuracy table, PSD distance / diversity of real sets."""
     from bcgan.psd.metrics import diversity, magnetisation, mean_energy_by_group, nearest_sets, psd_distance
-    from bcgan.psd.spectrum import psd_fit
+    from bcgan.psd.response import fit_with_model_settings
     from bcgan.training.progress import diversity_by_region
 
     idx, grp = nearest_sets(temperature, grid, per_temperature)
     sel = np.asarray(images)[idx]
-    fit = psd_fit(sel, **psd_options)
+    fit = fit_with_model_settings(model, sel)
     row = {"n_images": int(idx.size)}
     acc = accuracy.set_index("region")
     for region in REGIONS:
@@ -204,9 +204,8 @@ def run(args) -> int:
         log.info("%s: MAE %.3f, PSD distance %.2f, diversity %.3f", variant, rows[variant]["mae_all"],
                  rows[variant]["psd_distance"], rows[variant]["diversity"])
     real_images, real_t = read_images(args.heldout)
-    psd_options = {k: model.meta.get(k) for k in ("k_min", "k_max", "floor")}
-    rows["real"] = real_reference(real_images, real_t, grid, max(per_t, 2), model, accuracy=accuracy,
-                                  psd_options=psd_options, tc=tc, near_frac=args.near_frac)
+    rows["real"] = real_reference(real_images, real_t, grid, max(per_t, 2), model, accuracy=accuracy, tc=tc,
+                                  near_frac=args.near_frac)
     real_keys, real_energy = rows["real"].pop("energy_by_t")
     for variant, (images, t) in generated.items():
         keys, energy = mean_energy_by_group(images, t)

@@ -192,3 +192,19 @@ def test_physics_metrics_are_the_distances_of_every_observable_and_the_peaks(tmp
     other.write_text(json.dumps({"format": "bcgan-study-cell/3"}))
     with pytest.raises(UserError, match="not a bcgan-study-ceiling/1 document"):
         read_ceiling(other)
+
+
+def test_t_response_figure_labels_the_t_axis_of_every_column():
+    """Nine arms on a 4-wide grid leave three empty slots in the last row: the panels above them are
+    their columns' lowest, so they carry the T axis (tick labels and label), as the last row's does."""
+    from bcgan.figures import study_response
+
+    grid = list(np.linspace(0.05, 4.5, 8))
+    cells = [{"arm": f"arm{i}", "label_set": "uniform", "grid": grid, "mean_t_est": grid} for i in range(9)]
+    fig = study_response.draw(cells)
+    fig.canvas.draw()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 9
+    labelled = [ax.get_title() for ax in axes
+                if ax.get_xlabel() and any(t.get_text() for t in ax.get_xticklabels())]
+    assert labelled == ["arm5", "arm6", "arm7", "arm8"]

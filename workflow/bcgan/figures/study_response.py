@@ -32,7 +32,9 @@ def draw(cells: list[dict]):
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(arms):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
+    for col in range(ncols):  # the lowest panel of each column carries the T axis, also above an empty slot
+        ax = axes[(len(arms) - 1 - col) // ncols, col]
+        ax.xaxis.set_tick_params(labelbottom=True)
         ax.set_xlabel(r"conditioning $T$ [$J/k_B$]")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"mean $T_{est}$ [$J/k_B$]")

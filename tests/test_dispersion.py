@@ -7,7 +7,7 @@ import pytest
 
 from bcgan.data.ising import simulate
 from bcgan.errors import UserError
-from bcgan.evaluation.dispersion import dispersion, energy_curve, temperature_of_energy
+from bcgan.evaluation.dispersion import dispersion, energy_curve, temperature_of_energy, widths
 from bcgan.psd.metrics import energy_per_spin
 
 L = 32
@@ -105,3 +105,23 @@ def test_analyse_dispersion_cli(monte_carlo, tmp_path, capsys):
     assert main(args) == 2
     assert "not those of --real" in capsys.readouterr().err
     assert not (tmp_path / "e.csv").exists()
+
+
+def test_widths_are_exact_on_lattices_of_known_energy_and_magnetisation():
+    """Two all-up and two checkerboard lattices at T = 1 (e = −2 and +2, |m| = 1 and 0), two of each at
+    T = 3: T_e off the curve (1, −2), (3, 2) is 1 or 3, χ = N var(|m|)/T, C = N var(e)/T²."""
+    from bcgan.evaluation.physics import observables
+
+    size, size_sq = 16, 256
+    up = np.full((size, size), 255, np.uint8)
+    check = (np.indices((size, size)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    images = np.stack([up, up, check, check] * 2)
+    t = np.repeat(np.float32([1.0, 3.0]), 4)
+    curve = (np.array([1.0, 3.0]), np.array([-2.0, 2.0]))
+    out = widths(images, t, observables(images, t, bootstrap=2), curve, tc=TC, near_frac=0.1)
+    var = np.var([1.0, 1.0, 0.0, 0.0], ddof=1)
+    assert out["t_energy"]["below"] == pytest.approx(np.std([1, 1, 3, 3], ddof=1))
+    assert out["chi"]["below"] == pytest.approx(size_sq * var / 1.0)
+    assert out["chi"]["above"] == pytest.approx(size_sq * var / 3.0)
+    assert out["heat_capacity"]["above"] == pytest.approx(size_sq * np.var([-2, -2, 2, 2], ddof=1) / 9.0)
+    assert np.isnan(out["chi"]["near"])

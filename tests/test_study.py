@@ -78,13 +78,14 @@ def test_smoke_study_trains_every_cell_and_summarises_over_seeds(smoke_run, tmp_
 
 
 def _cell(arm, labels, seed, value):
-    return {"format": "bcgan-study-cell/3", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
+    return {"format": "bcgan-study-cell/4", "arm": arm, "label_set": labels, "seed": seed, "iterations": 10,
             "precision": "bf16" if seed == 2 else "fp32", "device": "cpu",
             "n_all": 32, "n_1_2": 7, "n_2_4": 14, "grid": [1.0, 2.0], "mean_t_est": [1.0, 2.0],
             **{m: value for m in METRICS}, "spearman_1_2": float("nan") if seed == 3 else value,
             "epsilon": [1e-6, 0.1], "epsilon_rows": 4, "changed_fraction": [0.0, value / 10],
             "mean_abs_delta": [0.0, value], "physics_per_temperature": 128,
             **{f"real_diversity_flip_{r}": 4.0 for r in ("below", "near", "above")},
+            **{f"mc_width_{q}_{r}": 2.0 for q in ("t_energy", "chi", "heat_capacity") for r in ("below", "near", "above")},
             "physics_floor": {f"dist_{k}": 1.1 for k in ("abs_m", "e", "chi", "heat_capacity", "binder", "xi",
                                                          "domain_size", "largest_domain")},
             "physics_real_peaks": {"chi": 2.4, "heat_capacity": 2.3}}
@@ -108,8 +109,8 @@ def test_summary_is_the_mean_and_sample_sd_over_seeds(tmp_path):
     with pytest.raises(UserError, match=r"cell ccgan, labels uniform, seed 1 swept ε = \[0.0001\]"):
         summarise(cells + [other])
     path = tmp_path / "cell.json"
-    path.write_text(json.dumps({"format": "bcgan-study-cell/2"}))  # a cell from before the physics yardstick
-    with pytest.raises(UserError, match="not a bcgan-study-cell/3 file"):
+    path.write_text(json.dumps({"format": "bcgan-study-cell/3"}))  # a cell from before the widths
+    with pytest.raises(UserError, match="not a bcgan-study-cell/4 file"):
         read_cells([path])
 
 
@@ -162,7 +163,9 @@ def test_embedding_target_checks_every_criterion_against_its_threshold():
     from bcgan.study.target import CRITERIA, judge
 
     def cell(arm, seed, **over):
-        c = {**_cell(arm, "uniform", seed, 0.0), "spearman_all": 0.97, "spearman_1_2": 0.95, "spearman_2_4": 0.93,
+        c = {**_cell(arm, "uniform", seed, 0.0), **{f"ratio_{q}_{r}": 1.0 for q in ("t_energy", "chi", "heat_capacity")
+                                                     for r in ("below", "near", "above")},
+             "spearman_all": 0.97, "spearman_1_2": 0.95, "spearman_2_4": 0.93,
              "mae_all": 0.5, "psd_distance": 3.0, "energy_error": 0.2, "epsilon": [1e-6, 0.01, 0.1],
              "changed_fraction": [0.0005, 0.001, 0.004], **{f"diversity_flip_{r}": 0.3 for r in ("below", "near", "above")}}
         return {**c, **over}
@@ -181,6 +184,31 @@ def test_embedding_target_checks_every_criterion_against_its_threshold():
     assert not new["epsilon"][0] and "seed 2" in new["epsilon"][1]
     with pytest.raises(UserError, match="no cells of arm 'ccgan'"):
         judge([c for c in cells if c["arm"] != "ccgan"], ceiling)
+    assert new["width"][0] and new["chi"][0] and new["heat_capacity"][0]
+
+
+def test_embedding_target_width_has_two_sides_inclusive_bounds():
+    """Too narrow (a collapsed arm) fails as surely as too wide; the bounds themselves pass."""
+    from bcgan.study.target import WIDTH_BOUNDS, judge
+
+    assert WIDTH_BOUNDS == {"t_energy": (0.5, 1.5), "chi": (0.5, 2.25), "heat_capacity": (0.5, 2.25)}
+    ceiling = {"spearman_1_2": 1.0, "spearman_2_4": 0.9, **{f"diversity_flip_{r}": 0.5 for r in ("below", "near", "above")}}
+
+    def cell(arm, seed, **ratios):
+        base = {f"ratio_{q}_{r}": 1.0 for q in ("t_energy", "chi", "heat_capacity") for r in ("below", "near", "above")}
+        return {**_cell(arm, "uniform", seed, 0.0), **base, **ratios, "epsilon": [1e-6, 0.01, 0.1],
+                "changed_fraction": [0.0, 0.001, 0.004]}
+
+    cells = [cell("ccgan", 1), cell("bcgan-proj", 1),
+             cell("edges", 1, ratio_t_energy_near=1.5, ratio_chi_above=0.5, ratio_heat_capacity_below=2.25),
+             cell("narrow", 1, ratio_t_energy_near=0.49), cell("wide", 1), cell("wide", 2, ratio_chi_above=2.3,
+                                                                               ratio_heat_capacity_near=9.0)]
+    v = judge(cells, ceiling)
+    assert v["edges"]["width"][0] and v["edges"]["chi"][0] and v["edges"]["heat_capacity"][0]
+    assert not v["narrow"]["width"][0] and "seed 1 near 0.49" in v["narrow"]["width"][1]
+    assert v["narrow"]["chi"][0]
+    assert not v["wide"]["chi"][0] and "seed 2 above 2.30" in v["wide"]["chi"][1]
+    assert not v["wide"]["heat_capacity"][0] and v["wide"]["heat_capacity"][1].startswith("1.00–1.00 / 1.00–9.00")
 
 
 def test_physics_metrics_are_the_distances_of_every_observable_and_the_peaks(tmp_path):

@@ -55,8 +55,7 @@ def dispersion(labels, t_psd, t_energy, *, tc: float, near_frac: float) -> dict:
         raise UserError(f"dispersion needs >= 2 images per temperature; T = {grid[counts.argmin()]:g} has 1")
     dev_psd = t_psd - (np.bincount(inverse, t_psd) / counts)[inverse]
     dev_e = t_energy - (np.bincount(inverse, t_energy) / counts)[inverse]
-    sd_psd = np.sqrt(np.bincount(inverse, dev_psd ** 2) / (counts - 1))
-    sd_e = np.sqrt(np.bincount(inverse, dev_e ** 2) / (counts - 1))
+    sd_psd, sd_e = within_label_sd(labels, t_psd)[1], within_label_sd(labels, t_energy)[1]
     grid_region = region_of(grid, tc=tc, near_frac=near_frac)
     out = {}
     for region in REGIONS:
@@ -70,3 +69,43 @@ def dispersion(labels, t_psd, t_energy, *, tc: float, near_frac: float) -> dict:
         out[region] = {"sd_t_psd": float(sd_psd[at].mean()), "sd_t_energy": float(sd_e[at].mean()),
                        "correlation": float(a @ b / spread) if spread > 0 else np.nan}
     return out
+
+
+WIDTHS = ("t_energy", "chi", "heat_capacity")  # what the two-sided target compares with Monte Carlo's
+
+
+def within_label_sd(labels, values) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct labels, the sd (n − 1) of ``values`` among the images of each)."""
+    labels = np.asarray(labels, np.float64).ravel()
+    values = np.asarray(values, np.float64).ravel()
+    grid, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    if counts.min() < 2:
+        raise UserError(f"a within-label sd needs >= 2 images per label; T = {grid[counts.argmin()]:g} has 1")
+    dev = values - (np.bincount(inverse, values) / counts)[inverse]
+    return grid, np.sqrt(np.bincount(inverse, dev ** 2) / (counts - 1))
+
+
+def region_means(grid, values, *, tc: float, near_frac: float) -> dict:
+    """{region: mean of ``values`` over the grid temperatures in it} (NaN where the region has none)."""
+    from bcgan.psd.response import region_of
+    from bcgan.training.progress import REGIONS
+
+    where = region_of(grid, tc=tc, near_frac=near_frac)
+    values = np.asarray(values, np.float64)
+    return {r: float(values[where == r].mean()) if (where == r).any() else np.nan for r in REGIONS}
+
+
+def widths(images, temperature, table, curve, *, tc: float, near_frac: float) -> dict:
+    """How wide one set of lattices is at each label, per region: {"t_energy": the mean within-label sd of
+    T_e (T_e read off ``curve``), "chi", "heat_capacity": the mean χ and C (variances over the label's
+    images, from ``table``, a ``bcgan.evaluation.physics.observables`` frame of the same images)}, each
+    {region: value}. The two-sided target divides a model's by a Monte Carlo set's."""
+    from bcgan.evaluation.physics import wide
+    from bcgan.psd.metrics import energy_per_spin
+
+    grid, sd = within_label_sd(temperature, temperature_of_energy(energy_per_spin(images), curve))
+    table_grid, value, _ = wide(table, ["chi", "heat_capacity"])
+    if table_grid.shape != grid.shape or not np.allclose(table_grid, grid, rtol=0, atol=1e-6):
+        raise UserError(f"widths: the physics table's {table_grid.size} temperatures are not the images' {grid.size}")
+    return {"t_energy": region_means(grid, sd, tc=tc, near_frac=near_frac),
+            **{k: region_means(grid, value[k], tc=tc, near_frac=near_frac) for k in ("chi", "heat_capacity")}}

@@ -36,11 +36,14 @@ LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
 # which imports this module, does not load Numba
 PHYSICS_METRICS = [*(f"dist_{k}" for k in ("abs_m", "e", "chi", "heat_capacity", "binder", "xi", "domain_size",
                                            "largest_domain")), "peak_chi", "peak_heat_capacity"]
+# = bcgan.evaluation.dispersion.WIDTHS (tested): the width of a label's images, and its ratio to Monte Carlo's
+WIDTHS = ("t_energy", "chi", "heat_capacity")
+WIDTH_METRICS = [f"{kind}_{q}_{r}" for kind in ("width", "ratio") for q in WIDTHS for r in REGIONS]
 METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
            "diversity_flip", "psd_distance", "energy_error", "gain_mean", "z_share",
-           *(f"diversity_flip_{r}" for r in REGIONS), *PHYSICS_METRICS]
+           *(f"diversity_flip_{r}" for r in REGIONS), *PHYSICS_METRICS, *WIDTH_METRICS]
 COLLAPSE = 0.5  # collapsed in a region: flip diversity below this fraction of the Monte Carlo lattices'
-CELL_FORMAT = "bcgan-study-cell/3"  # /2: the ε sweep; /3: diversity by region and the physics yardstick
+CELL_FORMAT = "bcgan-study-cell/4"  # /2: the ε sweep; /3: diversity by region and the physics yardstick; /4: widths
 
 
 def grid_points(label_set: str) -> int | None:
@@ -78,6 +81,7 @@ def evaluate_cell(generator, eval_set, *, epsilons, epsilon_rows: int, epsilon_s
             **{k: response[k] for k in ("n_all", "n_1_2", "n_2_4")},
             "grid": [float(g) for g in response["grid"]], "mean_t_est": [float(m) for m in response["mean_t_est"]],
             **{f"real_diversity_flip_{r}": physics_reference[f"diversity_flip_{r}"] for r in REGIONS},
+            **{f"mc_width_{q}_{r}": physics_reference["widths"][q][r] for q in WIDTHS for r in REGIONS},
             "physics_per_temperature": physics_reference["per_temperature"],
             "physics_floor": physics_reference["floor"], "physics_real_peaks": physics_reference["peaks"],
             **epsilon_sweep(generator, epsilons, rows=epsilon_rows, seed=epsilon_seed)}
@@ -87,10 +91,14 @@ def physics_reference(grid, *, size: int, steps: int, per_temperature: int, boot
                       near_frac: float = 0.1, threads: int | None = None) -> dict:
     """Two fresh Monte Carlo sets at the grid temperatures (the data's recipe: ``steps`` flips from random
     spins; seeds ``seed`` + 1 and + 2): the first is the reference, the second's distance to it the
-    floor. Also the reference's peaks and its flip diversity by region (the collapse threshold)."""
+    floor. Also the reference's peaks and its flip diversity by region (the collapse threshold), and the
+    widths the two-sided target compares with (``bcgan.evaluation.dispersion.widths``): the ⟨e⟩(T) curve
+    that T_e inverts comes from the first set, the widths themselves from the second, so no set is read
+    against itself."""
     from bcgan.data.ising import TC, simulate
+    from bcgan.evaluation.dispersion import energy_curve, widths
     from bcgan.evaluation.physics import distances, observables, peak_temperature, wide
-    from bcgan.psd.metrics import diversity
+    from bcgan.psd.metrics import diversity, energy_per_spin
     from bcgan.training.progress import diversity_by_region
 
     t = np.repeat(np.asarray(grid, np.float32), per_temperature)
@@ -98,7 +106,10 @@ def physics_reference(grid, *, size: int, steps: int, per_temperature: int, boot
     real, second = (observables(images, t, bootstrap=bootstrap, seed=seed) for images in sets)
     grid_t, value, _ = wide(real)
     _, flip = diversity(sets[0], t, flip_invariant=True)
+    curve = energy_curve(energy_per_spin(sets[0]), t)
     return {"table": real, "temperature": t, "bootstrap": int(bootstrap), "per_temperature": int(per_temperature),
+            "curve": curve, "near_frac": float(near_frac),
+            "widths": widths(sets[1], t, second, curve, tc=TC, near_frac=near_frac),
             "floor": {k: v for k, v in distances(second, real).items() if k.startswith("dist_")},
             "peaks": {"chi": peak_temperature(grid_t, value["chi"]),
                       "heat_capacity": peak_temperature(grid_t, value["heat_capacity"])},
@@ -106,13 +117,24 @@ def physics_reference(grid, *, size: int, steps: int, per_temperature: int, boot
 
 
 def physics_of_generator(generator, reference: dict, *, seed: int, precision: str) -> dict:
-    """The PHYSICS_METRICS of a generator's lattices at the reference's temperatures and count."""
+    """The PHYSICS_METRICS and WIDTH_METRICS of a generator's lattices at the reference's temperatures and
+    count: widths per region, and their ratio to the second Monte Carlo set's."""
+    from bcgan.data.ising import TC
+    from bcgan.evaluation.dispersion import widths
     from bcgan.evaluation.physics import distances, observables
     from bcgan.nets.sampling import generate, noise_seeds
 
     t = reference["temperature"]
     images = generate(generator.eval(), t, noise_seeds(seed, t.size), precision=precision, progress=False)
-    return distances(observables(images, t, bootstrap=reference["bootstrap"], seed=seed), reference["table"])
+    table = observables(images, t, bootstrap=reference["bootstrap"], seed=seed)
+    own = widths(images, t, table, reference["curve"], tc=TC, near_frac=reference["near_frac"])
+    out = distances(table, reference["table"])
+    for q in WIDTHS:
+        for r in REGIONS:
+            mc = reference["widths"][q][r]
+            out[f"width_{q}_{r}"] = own[q][r]
+            out[f"ratio_{q}_{r}"] = own[q][r] / mc if mc > 0 else np.nan
+    return out
 
 
 def collapsed(cell: dict) -> dict:

@@ -14,6 +14,17 @@ they read, keeps the verdict from drifting with the reading. Criteria, for one a
   mean + sd;
 * ``epsilon``: in every seed, <= 0.1 % changed pixels at Tc + 1e-6, and at Tc + 0.1 at least 3x the
   change at Tc + 1e-2.
+
+The two-sided width criteria (issue 39: a floor on diversity alone cannot see an ensemble that is too
+wide), in every seed and every region, each the region's mean over its grid temperatures divided by the
+same of a Monte Carlo set at the same temperatures and count (``bcgan.study.cells.physics_of_generator``;
+the ⟨e⟩(T) curve that T_e inverts comes from one Monte Carlo set, the reference widths from the other):
+
+* ``width``: the sd of T_e among one label's images within WIDTH_BOUNDS["t_energy"] x Monte Carlo's;
+* ``chi`` and ``heat_capacity``: χ and C (variances over a label's images) within WIDTH_BOUNDS[...] x
+  Monte Carlo's.
+
+A collapsed arm fails them as surely as an over-dispersed one.
 """
 
 from __future__ import annotations
@@ -23,14 +34,33 @@ import numpy as np
 from bcgan.errors import UserError
 from bcgan.training.progress import REGIONS
 
-CRITERIA = ("spearman", "binades", "mae", "diversity", "psd", "energy", "epsilon")
+CRITERIA = ("spearman", "binades", "mae", "diversity", "psd", "energy", "epsilon", "width", "chi",
+            "heat_capacity")
+# [low, high] x Monte Carlo's, fixed before any arm judged by them trained (docs/methods.md)
+WIDTH_BOUNDS = {"t_energy": (0.5, 1.5), "chi": (0.5, 2.25), "heat_capacity": (0.5, 2.25)}
+WIDTH_CRITERIA = {"width": "t_energy", "chi": "chi", "heat_capacity": "heat_capacity"}
 NOTES = [
     "spearman: mean over seeds of the grid Spearman >= 0.95. binades: mean Spearman inside [1, 2) and [2, 4) "
     ">= min(0.9, held-out real images' - 0.05). mae: mean T-MAE <= the reference arm's mean.",
     "diversity: in every seed, flip diversity below, near and above Tc >= half the held-out real images' there.",
     "psd, energy: mean PSD distance and energy error <= the baseline arm's mean + sd.",
     "epsilon: in every seed, <= 0.1 % changed pixels at Tc + 1e-6, and at Tc + 0.1 >= 3x those at Tc + 1e-2.",
+    "width, chi, heat_capacity: in every seed and region (below, near, above Tc), the region's mean sd of T_e "
+    "among a label's images within [0.5, 1.5] x Monte Carlo's, its mean χ and C within [0.5, 2.25] x Monte "
+    "Carlo's; shown: the range over seeds of the ratio below / near / above Tc, and what is out of bounds.",
 ]
+
+
+def _width(group, quantity) -> tuple[bool, str]:
+    """(every seed and region inside the bounds, 'lo–hi / lo–hi / lo–hi' of the ratios and the misses)."""
+    low, high = WIDTH_BOUNDS[quantity]
+    ranges, misses = [], []
+    for r in REGIONS:
+        ratios = [c.get(f"ratio_{quantity}_{r}", np.nan) for c in group]
+        ranges.append(f"{min(ratios):.2f}–{max(ratios):.2f}" if np.isfinite(ratios).all() else "–")
+        misses += [f"seed {c['seed']} {r} {x:.2f}" for c, x in zip(group, ratios) if not low <= x <= high]
+    text = " / ".join(ranges)
+    return not misses, text if not misses else f"{text}; out: " + ", ".join(misses)
 
 
 def _values(cells, key):
@@ -78,6 +108,7 @@ def judge(cells: list[dict], ceiling: dict, *, reference: str = "ccgan", baselin
             "energy": (energy <= bound["energy_error"], f"{energy:.3f} (bound {bound['energy_error']:.3f})"),
             "epsilon": (not eps_bad, "every seed" if not eps_bad else
                         "; ".join(f"seed {s}: {100 * a:.2f} %, {100 * b:.2f} → {100 * c:.2f} %" for s, a, b, c in eps_bad)),
+            **{name: _width(group, q) for name, q in WIDTH_CRITERIA.items()},
         }
     return out
 

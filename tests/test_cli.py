@@ -36,3 +36,23 @@ def test_user_error_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert main(["inspect", str(tmp_path / "missing.h5")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "missing.h5" in err[0]
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["train", "gan", "d.h5", "--variant", "bcgan", "--t-range", "0.05", "4.5", "--g-channels", "8",
+      "--d-channels", "8", "--z-dim", "8", "--lr", "nan", "--generator", "g.pt", "--losses", "l.csv",
+      "--loss-curve", "c.png", "--checkpoint", "ck.pt"], "--lr: nan"),
+    (["train", "gan", "d.h5", "--variant", "bcgan", "--t-range", "0.05", "inf", "--g-channels", "8",
+      "--d-channels", "8", "--z-dim", "8", "--generator", "g.pt", "--losses", "l.csv",
+      "--loss-curve", "c.png", "--checkpoint", "ck.pt"], "--t-range"),
+    (["ising", "--size", "16", "--t-range", "0.05", "inf", "--count", "3", "--seed", "1", "--out", "d.h5"],
+     "--t-range: inf"),
+    (["generate", "G.pt", "--temperature", "2.1", "nan", "--out", "o"], "--temperature: nan"),
+])
+def test_a_non_finite_number_is_one_line_naming_the_option(tmp_path, monkeypatch, capsys, argv, named):
+    """argparse reads 'nan' and 'inf' as floats; no command may start on them (issue 37)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {named}"), err
+    assert list(tmp_path.iterdir()) == []

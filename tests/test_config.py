@@ -74,6 +74,13 @@ def test_deep_merge_does_not_mutate_inputs():
         ({"data": {"t_min": -1.0}}, "data.t_min: -1.0 not allowed (must be > 0)"),
         ({"data": {"t_min": 3.0, "t_max": 2.0}}, "data.t_min: 3.0 must be below data.t_max (2.0)"),
         ({"data": {"t_min": 2.0, "t_max": 2.0}}, "data.t_min: 2.0 must be below data.t_max (2.0)"),
+        # YAML's .nan and .inf are numbers that no schema bound catches (issue 37)
+        ({"train": {"lr": float("nan")}}, "train.lr: nan not allowed (must be a finite number)"),
+        ({"train": {"lr": float("inf")}}, "train.lr: inf not allowed (must be a finite number)"),
+        ({"data": {"t_min": float("nan")}}, "data.t_min: nan not allowed (must be a finite number)"),
+        ({"train": {"betas": [0.0, float("nan")]}}, "train.betas.1: nan not allowed"),
+        ({"analysis": {"dead_range": float("inf")}}, "analysis.dead_range: inf not allowed"),
+        ({"figures": {"example_temperatures": [1.0, float("-inf")]}}, "figures.example_temperatures.1: -inf"),
     ],
 )
 def test_bad_config_gives_one_line_naming_the_key(override, expected):

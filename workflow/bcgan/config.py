@@ -7,6 +7,7 @@ this module so the CLI (e.g. ``bcgan params --preset paper``) sees the same valu
 from __future__ import annotations
 
 import copy
+import math
 from functools import cache
 from pathlib import Path
 
@@ -90,10 +91,29 @@ def _one_line(error) -> str:
     return f"{key}: {error.message}"
 
 
+def non_finite(value, path=()) -> tuple | None:
+    """(key path, value) of the first NaN or infinite number in ``value``, else None.
+
+    Why: YAML reads ``.nan`` and ``.inf`` as numbers, and JSON-schema bounds do not catch them (NaN
+    compares false with everything), so a NaN learning rate would reach a job, which Snakemake lets
+    delete its good outputs before it fails."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = non_finite(item, (*path, key))
+        if found:
+            return found
+    return None
+
+
 def validate(cfg: dict) -> None:
     """Raise UserError naming the first offending key, by the schema and the cross-key rules."""
     import jsonschema  # here, not at the top: `bcgan bench` runs on GPU images that lack it
 
+    found = non_finite(cfg)
+    if found:
+        raise UserError(f"config {_key(found[0])}: {found[1]!r} not allowed (must be a finite number)")
     validator = jsonschema.Draft7Validator(schema())
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), _key(e.absolute_path)))
     if errors:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import math
 import pkgutil
 import sys
 
@@ -88,6 +89,7 @@ def _main(argv: list[str] | None) -> int:
     )
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting is chatty at INFO
     try:
+        check_numbers(args)
         check_outputs(args)
         return int(args.func(args) or 0)
     except UserError as exc:
@@ -98,6 +100,15 @@ def _main(argv: list[str] | None) -> int:
         reason = exc.strerror or (str(exc).splitlines() or [""])[0] or type(exc).__name__
         print(f"error: {where}{reason}", file=sys.stderr)
         return 1
+
+
+def check_numbers(args) -> None:
+    """UserError naming the first option given a NaN or infinite number: argparse's float() takes
+    'nan' and 'inf', which no later range check catches (NaN compares false with every bound)."""
+    for dest, value in vars(args).items():
+        for number in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(number, float) and not math.isfinite(number):
+                raise UserError(f"--{dest.replace('_', '-')}: {number} not allowed (must be a finite number)")
 
 
 def check_outputs(args) -> None:

@@ -16,6 +16,7 @@ A rerun of ``train gan`` with an existing ``--checkpoint`` resumes after its las
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def _t_range(values) -> tuple[float, float]:
         t_min, t_max = (float(v) for v in values)
     except ValueError:
         raise UserError(f"--t-range needs two numbers, got {' '.join(values)}") from None
+    if not (math.isfinite(t_min) and math.isfinite(t_max)):
+        raise UserError(f"--t-range: {' '.join(values)} not allowed (must be finite numbers)")
     if not t_min < t_max:
         raise UserError(f"--t-range: t_min {t_min} must be below t_max {t_max}")
     return t_min, t_max

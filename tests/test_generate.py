@@ -78,7 +78,7 @@ def test_temperature_outside_the_trained_range_warns(generator, tmp_path, capsys
 
 @pytest.mark.parametrize("args, message", [
     (["--temperature", "-1"], "--temperature -1: temperatures must be finite and > 0"),
-    (["--temperature", "nan"], "temperatures must be finite"),
+    (["--temperature", "nan"], "--temperature: nan not allowed (must be a finite number)"),
     (["--temperature", "2", "--count", "0"], "--count must be >= 1"),
     (["--temperature", "2", "--device", "cuda:7"], "--device cuda:7"),
 ])
@@ -108,3 +108,30 @@ def test_bad_thread_counts_are_one_line_errors(tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "--threads must be >= 1" in err[0], err
+
+
+def test_a_generator_or_response_with_non_finite_numbers_is_refused_before_writing(generator, tmp_path, capsys):
+    """NaN weights or a NaN response model gave 'T_est nan ± nan' and exit 0 (issue 37)."""
+    import json
+
+    import torch
+
+    from bcgan.psd.response import fit_response, save_response
+
+    path, _ = generator
+    payload = torch.load(path, weights_only=True)
+    name = next(k for k, v in payload["state_dict"].items() if v.is_floating_point())
+    payload["state_dict"][name] = payload["state_dict"][name].clone().fill_(float("nan"))
+    torch.save(payload, tmp_path / "nan.pt")
+    assert generate(tmp_path / "nan.pt", tmp_path / "f", "--temperature", "2.1") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"nan.pt: generator weight {name} holds NaN" in err[0], err
+    t = np.linspace(0.1, 4.5, 400)
+    save_response(fit_response(-3 + 0.5 * t, 10 - t, t, n_bins=8, grid_size=64), tmp_path / "r.json")
+    doc = json.loads((tmp_path / "r.json").read_text())
+    doc["mean"] = [[float("nan"), float("nan")] for _ in doc["mean"]]
+    (tmp_path / "r.json").write_text(json.dumps(doc))
+    assert generate(path, tmp_path / "f", "--temperature", "2.1", "--response", tmp_path / "r.json") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "r.json: mean holds NaN" in err[0], err
+    assert not (tmp_path / "f").exists()

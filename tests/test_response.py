@@ -63,6 +63,28 @@ def test_save_load_round_trip(tmp_path):
         load_response(tmp_path / "d.json")
 
 
+@pytest.mark.parametrize("spoil, named", [
+    (lambda d: d["mean"][3].__setitem__(0, float("nan")), "mean"),
+    (lambda d: d["t_grid"].__setitem__(5, float("nan")), "t_grid"),
+    (lambda d: d["cov"][0][0].__setitem__(0, float("inf")), "cov"),
+    (lambda d: d["meta"].__setitem__("tc", float("nan")), "meta tc"),
+    (lambda d: d["t_grid"].reverse(), "t_grid is not increasing"),
+])
+def test_a_response_file_with_non_finite_numbers_is_refused(tmp_path, spoil, named):
+    """JSON reads NaN; estimates from it would be nan or stuck at the grid's first T (issue 37)."""
+    import json
+
+    s, i, t = synthetic(600, 2)
+    path = tmp_path / "r.json"
+    save_response(fit_response(s, i, t, n_bins=8, grid_size=64, meta={"L": 16, "tc": 2.269}), path)
+    doc = json.loads(path.read_text())
+    spoil(doc)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(UserError, match=f"r.json: {named}") as info:
+        load_response(path)
+    assert "\n" not in str(info.value)
+
+
 def test_accuracy_table_regions():
     t = np.array([1.0, 1.5, TC - 0.1, TC + 0.2, 3.0, 4.0])
     est = t + np.array([0.5, -0.5, 0.1, -0.1, 0.2, 0.2])

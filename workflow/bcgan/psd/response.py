@@ -249,4 +249,13 @@ def load_response(path) -> ResponseModel:
     G = m.t_grid.size
     if m.mean.shape != (G, 2) or m.cov.shape != (G, 2, 2) or G < 2:
         raise UserError(f"response model file {path} has inconsistent array shapes")
+    # NaN would not fail below: every estimate would silently be nan, or stuck at the grid's first T
+    for name in ("t_grid", "mean", "cov", "bin_t", "bin_mean", "bin_cov"):
+        if not np.isfinite(getattr(m, name)).all():
+            raise UserError(f"response model file {path}: {name} holds NaN or infinite values")
+    bad = [k for k, v in m.meta.items() if isinstance(v, float) and not np.isfinite(v)]
+    if bad:
+        raise UserError(f"response model file {path}: meta {bad[0]} is {m.meta[bad[0]]}, not a finite number")
+    if not (np.diff(m.t_grid) > 0).all() or m.t_grid[0] < 0:
+        raise UserError(f"response model file {path}: t_grid is not increasing from T >= 0")
     return m

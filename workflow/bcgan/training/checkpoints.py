@@ -41,6 +41,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu"):
         raise UserError(f"{path}: not a readable generator file ({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise UserError(f"{path}: not a bcgan generator file (expected format {FORMAT})")
+    _check_finite(path, payload)
     y2h = None
     if payload["y2h_embed_dim"] is not None:
         from bcgan.nets.ccgan import build_y2h
@@ -49,3 +50,16 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu"):
     generator = build_generator(payload["variant"], y2h=y2h, **payload["build"])
     generator.load_state_dict(payload["state_dict"])
     return generator.to(device).eval(), payload
+
+
+def _check_finite(path, payload: dict) -> None:
+    """UserError naming the file when a weight or t_range is NaN or infinite: such a G makes NaN
+    images, which every later stage would score silently."""
+    import math
+
+    t_range = payload.get("build", {}).get("t_range", [])
+    if not all(isinstance(t, (int, float)) and math.isfinite(t) for t in t_range):
+        raise UserError(f"{path}: generator t_range {t_range} is not finite")
+    for name, tensor in payload.get("state_dict", {}).items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise UserError(f"{path}: generator weight {name} holds NaN or infinite values")

@@ -141,3 +141,20 @@ def test_metrics_missing_input_is_user_error(tmp_path, capsys):
     argv[argv.index("--psd") + 1] = str(tmp_path / "short.csv")
     assert main(argv) == 2
     assert "does not match" in capsys.readouterr().err
+
+
+def test_table1_takes_each_trainings_time_summed_over_its_runs_from_its_log(tmp_path):
+    """A benchmark times only the last job: a resumed training showed a few seconds (issue 37)."""
+    logs = []
+    for v, s in (("ccgan", 3600), ("cgan64", 1800), ("bcgan", 900)):
+        logs.append(tmp_path / f"train_{v}.log")
+        logs[-1].write_text(f"INFO resuming {v}\nvariant={v} epochs=2 iterations=12 seconds={s}.00 images_per_s=3.1\n")
+    argv = ["table", "table1", "--params", str(_params(tmp_path / "p.csv")), "--benchmarks",
+            *map(str, _bench(tmp_path)), "--train-logs", *map(str, logs),
+            "--out-csv", str(tmp_path / "t.csv"), "--out-md", str(tmp_path / "t.md")]
+    assert main(argv) == 0
+    t = pd.read_csv(tmp_path / "t.csv").set_index("variant")
+    assert t.loc["cgan64", "train_hours"] == pytest.approx(0.5) and t.loc["bcgan", "train_hours"] == pytest.approx(0.25)
+    assert t.loc["ccgan", "train_hours"] == pytest.approx(2.0)  # 1 h training + 1 h pretraining (benchmarks)
+    logs[0].write_text("Traceback ...\n")
+    assert main(argv) == 2

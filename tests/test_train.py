@@ -179,6 +179,45 @@ def test_cli_trains_and_writes_outputs(tmp_path, capsys):
     assert "--y2h" in capsys.readouterr().err
 
 
+def test_a_rerun_of_a_finished_training_starts_over_and_more_epochs_resume(tmp_path, caplog, capsys):
+    """`--forcerun train` resumed the finished checkpoint and wrote the same weights in seconds (issue 37):
+    a checkpoint that holds every epoch and whose outputs were written is no resume point; raising
+    --epochs still continues it, and the printed seconds add up the training's runs."""
+    import logging
+    import re
+
+    images, t = data()
+    shard = tmp_path / "shard.h5"
+    write_shard(shard, images=images, temperature=t, seed=np.arange(N, dtype=np.uint64), energy=np.zeros(N),
+                magnetization=np.zeros(N), steps=1, algorithm="test")
+    ck = tmp_path / "checkpoint.pt"
+    args = ["train", "gan", str(shard), "--variant", "bcgan", "--t-range", "0.05", "4.5", "--g-channels", "8",
+            "--d-channels", "8", "--z-dim", "16", "--epochs", "1", "--batch-size", "8", "--seed", "1",
+            "--device", "cpu", "--threads", "1", "--no-progress", "--generator", str(tmp_path / "g.pt"),
+            "--losses", str(tmp_path / "l.csv"), "--loss-curve", str(tmp_path / "c.png"), "--checkpoint", str(ck)]
+
+    def seconds() -> float:
+        return float(re.search(r"seconds=([0-9.]+)", capsys.readouterr().out).group(1))
+
+    caplog.set_level(logging.INFO)
+    assert main(args) == 0
+    seconds()
+    assert torch.load(ck, weights_only=True)["outputs_written"] is True
+    weights = (tmp_path / "g.pt").read_bytes()
+    caplog.clear()
+    assert main(args) == 0  # forced rerun: trains again from scratch, the same bytes (fp32 on CPU)
+    assert "resuming" not in caplog.text and "training from scratch" in caplog.text
+    assert (tmp_path / "g.pt").read_bytes() == weights
+    segment = torch.load(ck, weights_only=True)["seconds"]
+    assert 0 < segment <= seconds()
+    caplog.clear()
+    epochs = args.index("--epochs") + 1
+    assert main(args[:epochs] + ["2"] + args[epochs + 1:]) == 0  # continued: resumes after epoch 1
+    assert "resuming bcgan" in caplog.text and "1 epochs" in caplog.text
+    assert torch.load(ck, weights_only=True)["epoch"] == 2
+    assert seconds() >= torch.load(ck, weights_only=True)["seconds"] > segment  # both runs counted
+
+
 def _pair(variant="cgan64"):
     torch.manual_seed(0)
     return build_generator(variant, L, 8, 16, T_RANGE), build_discriminator(variant, L, 8, T_RANGE)

@@ -10,7 +10,9 @@
       [--response response.json --progress progress.csv --progress-ema progress_ema.csv --ema-decay 0.999
        --eval-every N --eval-temperatures 16 --eval-per-temperature 32]
 
-A rerun of ``train gan`` with an existing ``--checkpoint`` resumes after its last finished epoch.
+A rerun of ``train gan`` with an existing ``--checkpoint`` resumes after its last finished epoch (a
+killed run, or one given more ``--epochs``); a training that finished and wrote its outputs starts over.
+The last line printed, ``variant=... seconds=S ...``, gives the training time summed over its runs.
 """
 
 from __future__ import annotations
@@ -149,7 +151,7 @@ def run_gan(args) -> int:
     from bcgan.nets.models import variant_spec
     from bcgan.training.checkpoints import save_generator
     from bcgan.training.loop import TrainConfig, train_gan, write_losses_csv
-    from bcgan.training.resume import data_fingerprint
+    from bcgan.training.resume import data_fingerprint, mark_outputs_written
 
     device = _setup(args)
     t_range = _t_range(args.t_range)
@@ -203,6 +205,7 @@ def run_gan(args) -> int:
         if args.progress_ema is not None:
             write_progress_csv(args.progress_ema, res.progress_ema)
     save_loss_curve(args.loss_curve, res.rows, args.variant)
+    mark_outputs_written(args.checkpoint)  # a rerun of this finished training starts over
     log.info("%s done: %d epochs, %d iterations, %.1f s, %.1f images/s", args.variant, res.epochs, res.iterations,
              res.seconds, res.images_per_s)
     print(f"variant={args.variant} epochs={res.epochs} iterations={res.iterations} seconds={res.seconds:.2f} "

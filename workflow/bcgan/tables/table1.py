@@ -7,8 +7,10 @@ of the training rules (column ``s`` = wall seconds; several rows = repeats, aver
 and y2h MLP) and shows that part in parentheses: "total (pretraining)". Total parameters =
 Gen + Disc + EmbedG + EmbedD; the ResNet regressor is listed apart and not counted, as in the paper.
 
-Caveat: a benchmark times the last run of its rule only; a training job resumed from its checkpoint
-after a kill reports only the resumed part.
+A GAN's training time is read from its training log (``--train-logs``, ``train_{variant}.log``): the
+last line of ``bcgan train gan`` gives the time summed over the training's runs, where a benchmark
+times only the last job (a job resumed after a kill, or continued to more epochs, would count only
+its own part). Without a log, the benchmark's time is used.
 """
 
 from __future__ import annotations
@@ -48,6 +50,19 @@ def read_benchmark(path) -> float:
     if not np.isfinite(s).all() or (s < 0).any():
         raise UserError(f"benchmark file {path}: column 's' has non-numeric or negative values")
     return float(s.mean())
+
+
+def read_training_log(path) -> tuple[str, float]:
+    """(variant, seconds) of the last ``variant=V ... seconds=S`` line of a ``bcgan train gan`` log."""
+    path = Path(path)
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        raise UserError(f"training log {path}: unreadable ({exc.strerror or type(exc).__name__})") from None
+    found = re.findall(r"^variant=(\S+) epochs=\d+ iterations=\d+ seconds=([0-9.]+) ", text, re.MULTILINE)
+    if not found:
+        raise UserError(f"training log {path}: no 'variant=... seconds=...' line of a finished training")
+    return found[-1][0], float(found[-1][1])
 
 
 def classify_benchmarks(paths) -> tuple[dict, dict]:
@@ -142,7 +157,8 @@ NOTES = [
     "Each cell: ours / paper. Gen and Disc exclude their embedding; Total = Gen + Disc + Embed G + Embed D.",
     "CcGAN embedding: ResNet34 regressor size with the y2h MLP (the part inside the GAN) in parentheses; "
     "the ResNet is not counted in Total.",
-    "Training time: wall time of the Snakemake training job (benchmark column s). CcGAN: total including "
+    "Training time: the training's time summed over its runs (a run resumed after a kill or continued to "
+    "more epochs adds to the earlier ones), as its log reports. CcGAN: total including "
     "its pretraining (ResNet regressor + y2h MLP), pretraining in parentheses. Our hardware and epochs "
     "differ from the paper's, so only ratios between models are comparable.",
 ]
@@ -152,6 +168,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--params", type=Path, required=True, help="CSV from `bcgan params --out`")
     parser.add_argument("--benchmarks", type=Path, nargs="+", required=True,
                         help="benchmark TSVs: train_<variant>.tsv for each variant, ccgan_regressor.tsv, ccgan_y2h.tsv")
+    parser.add_argument("--train-logs", type=Path, nargs="*", default=[],
+                        help="logs of `bcgan train gan` (train_<variant>.log): each variant's training time summed "
+                             "over its runs, in place of its benchmark's last job")
     parser.add_argument("--out-csv", type=Path, required=True)
     parser.add_argument("--out-md", type=Path, required=True)
 
@@ -159,6 +178,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     params = read_csv(args.params, ("variant", *PARAM_COLUMNS), what="params table")
     train, pretrain = classify_benchmarks(args.benchmarks)
+    train.update(read_training_log(path) for path in args.train_logs)
     table = build(params, train, pretrain)
     write_table(table, args.out_csv, markdown_frame(table), args.out_md,
                 title="Table 1: parameters and training time (ours / paper)", notes=NOTES)

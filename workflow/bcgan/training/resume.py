@@ -111,6 +111,19 @@ def _stale(ck: dict, cfg, fingerprint: str) -> list[str]:
     return stale
 
 
+def _finished(ck: dict, cfg) -> bool:
+    """Whether ``ck`` ended this very training and its outputs were written (``mark_outputs_written``):
+    then a rerun was asked for (``--forcerun``, outputs deleted), and it starts over; a run continued
+    to more epochs still resumes."""
+    return bool(ck.get("outputs_written")) and ck["epoch"] >= cfg.epochs
+
+
+def mark_outputs_written(path) -> None:
+    """Record in the checkpoint at ``path`` that the training's outputs were written from it."""
+    ck = torch.load(path, map_location="cpu", weights_only=True)
+    save_torch({**ck, "outputs_written": True}, path)
+
+
 def resumable_precision(path, cfg, fingerprint: str) -> str | None:
     """The precision of the checkpoint at ``path`` if ``cfg`` in that precision would resume it (all
     other settings and the data the same), else None: ``auto`` keeps a resumed run's precision."""
@@ -126,6 +139,8 @@ def resumable_precision(path, cfg, fingerprint: str) -> str | None:
     precision = ck["config"].get("precision")
     if precision not in ("fp32", "bf16") or _stale(ck, replace(cfg, precision=precision), fingerprint):
         return None
+    if _finished(ck, cfg):
+        return None
     return precision
 
 
@@ -134,7 +149,8 @@ def load_checkpoint(path, cfg, fingerprint: str) -> dict | None:
 
     Resuming needs the same settings (all but ``epochs``), the same data and at most ``cfg.epochs``
     finished epochs; otherwise the checkpoint is stale (Snakemake reran the job because something
-    changed) and is ignored, to be overwritten after the first new epoch. A file that is not a
+    changed) and is ignored, to be overwritten after the first new epoch. So is the checkpoint of a
+    training that finished and wrote its outputs (a forced rerun trains again; more epochs resume). A file that is not a
     training checkpoint at all, or the checkpoint of another variant (a foreign file, not a stale one),
     is a UserError, and the file is left alone.
     """
@@ -156,6 +172,10 @@ def load_checkpoint(path, cfg, fingerprint: str) -> dict | None:
     stale = _stale(ck, cfg, fingerprint)
     if stale:
         log.warning("%s: not resuming, the checkpoint differs in %s; training from scratch", path, ", ".join(stale))
+        return None
+    if _finished(ck, cfg):
+        log.info("%s: this training finished and its outputs were written; rerun asked for: training from scratch",
+                 path)
         return None
     return ck
 

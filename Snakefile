@@ -32,3 +32,4 @@ rule study:
     """`snakemake study`: the study stage of the chosen preset (workflow/rules/study.smk); not in `all`."""
     input:
         rules.study_summary.output,
+        study_targets(),

@@ -226,3 +226,32 @@ rule study_summary:
     shell:
         "python -m bcgan study summary {input.cells} --ceiling {input.ceiling} --out-csv {output.csv} --out-md {output.md}"
         " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+
+
+rule study_target:
+    """The two-sided embedding target (bcgan.study.target, docs/methods.md) of one label set, seed by seed."""
+    input:
+        cells=study_cells(),
+        ceiling=f"{STUDY_DIR}/real_ceiling.json",
+    output:
+        csv=f"{STUDY_DIR}/target_{{labels}}.csv",
+        md=report(
+            f"{STUDY_DIR}/target_{{labels}}.md",
+            caption="../report/study_target.rst",
+            category="Study",
+        ),
+    log:
+        f"{LOGS}/study/target_{{labels}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study_target_{{labels}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb("study_target"),
+        runtime=runtime("study_target"),
+    params:
+        labels=lambda w: LABEL_SETS[w.labels],
+    shell:
+        "python -m bcgan study target {input.cells} --labels {params.labels} --ceiling {input.ceiling}"
+        " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -130,6 +130,13 @@ DIFFERENCES: dict[str, str] = {
         "(same counts) trained with CcGAN's vicinal loss; scalar-boundgain-ms-proj is scalar-boundgain-proj (same "
         "counts) with a flip-invariant mode-seeking term in G's loss."
     ),
+    "width_candidates": (
+        "scalar-boundgain-ms01-proj and scalar-boundgain-ms03-proj are scalar-boundgain-ms-proj (same counts) with "
+        "the term's weight 0.1 and 0.3; scalar-boundgain-mbstd-proj and scalar-boundgain-ms-mbstd-proj add "
+        "StyleGAN2's minibatch-stddev channel to D's last 4x4 map (D's output and projection layers take 16 more "
+        "inputs); scalar-boundgain-ms-aux-proj adds a regression head on D's features (Linear features->128, "
+        "ReLU, 128->1)."
+    ),
 }
 
 COLUMNS = ["variant", "gen", "disc", "embed_g", "embed_d", "regressor",

@@ -53,6 +53,12 @@ def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Ten
     return 1.0 / (d_image / d_noise + eps)
 
 
+def insensitive_l1(estimate: torch.Tensor, labels: torch.Tensor, epsilon: float) -> torch.Tensor:
+    """mean(max(|estimate − label| − ε, 0)): the ε-insensitive L1 of an auxiliary label regression
+    (CcGAN-AVAR); an estimate within ε of its label costs nothing, so a label's images may spread by ε."""
+    return F.relu((estimate.float() - labels.float()).abs() - float(epsilon)).mean()
+
+
 def vicinal_weights(labels: torch.Tensor, targets: torch.Tensor, kappa: float, kind: str = "soft") -> torch.Tensor:
     """Per-sample weight of a (label, target) pair: soft exp(-kappa d^2), hard 1[|d| <= kappa]."""
     d = labels.to(torch.float32) - targets.to(torch.float32)

@@ -70,6 +70,13 @@ class VariantSpec:
     (-1, 1)), so the label cannot switch the noise off (``scalar-boundgain-proj``).
     mode_seeking: weight of the flip-invariant mode-seeking term in G's loss (Mao et al. 2019,
     ``bcgan.nets.losses.mode_seeking_loss``); G's step then draws two noises per label. 0: none.
+    d_mbstd_group: 0, or g: D appends StyleGAN2's minibatch-stddev feature over groups of g consecutive
+    images (``MinibatchStd``), and training batches are made of groups of g images that share one label,
+    real and fake alike (``bcgan.training.loop.grouped_permutation``), so that D sees a label's spread.
+    aux_epsilon: None, or ε in the label's units: D gets a regression head that predicts the raw label
+    from its features, trained on real images only with the ε-insensitive L1 loss, and G is penalised by
+    the head's ε-insensitive L1 error on its fakes (CcGAN-AVAR's auxiliary regression on the raw label;
+    ``bcgan.nets.losses.insensitive_l1``), both with weight 1.
     """
 
     name: str
@@ -94,6 +101,8 @@ class VariantSpec:
     label_scale: str = "raw"
     g_gain_bound: float | None = None
     mode_seeking: float = 0.0
+    d_mbstd_group: int = 0
+    aux_epsilon: float | None = None
     notes: str = field(default="", compare=False)
 
     def __post_init__(self):
@@ -152,6 +161,19 @@ STUDY_SPECS: dict[str, VariantSpec] = {
         # ... and the closest candidate with a mode-seeking term against the collapse above Tc
         VariantSpec("scalar-boundgain-ms-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
                     mode_seeking=1.0),
+        # issue 39, the width candidates (settings fixed in docs/methods.md before they ran): the term's
+        # weight 0.1 and 0.3; a minibatch-stddev D on label-sharing groups of 4, without and with the term;
+        # and the term with an ε-insensitive auxiliary regression of the raw label (ε = 0.2 in T units)
+        VariantSpec("scalar-boundgain-ms01-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
+                    mode_seeking=0.1),
+        VariantSpec("scalar-boundgain-ms03-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
+                    mode_seeking=0.3),
+        VariantSpec("scalar-boundgain-mbstd-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
+                    d_mbstd_group=4),
+        VariantSpec("scalar-boundgain-ms-mbstd-proj", "bits", encoding="float", d_cond="projection",
+                    g_gain_bound=0.5, mode_seeking=1.0, d_mbstd_group=4),
+        VariantSpec("scalar-boundgain-ms-aux-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
+                    mode_seeking=1.0, aux_epsilon=0.2),
         VariantSpec("scalar-proj-vicinal", "bits", encoding="float", d_cond="projection", loss="vicinal"),
         VariantSpec("logfourier-proj-vicinal", "bits", encoding="logfourier", d_cond="projection", loss="vicinal"),
         VariantSpec("floatparts-proj-vicinal", "bits", encoding="floatparts", d_cond="projection", loss="vicinal"),
@@ -226,6 +248,27 @@ class SelfAttention(nn.Module):
         o = torch.bmm(attn, g.transpose(1, 2)).transpose(1, 2)
         o = o.reshape(b, self.c2, h, w).contiguous(memory_format=_layout(x))
         return x + self.gate * self.out(o)
+
+
+class MinibatchStd(nn.Module):
+    """StyleGAN2's minibatch-stddev feature (Karras et al. 2020, one channel): over each group of ``group``
+    consecutive images, the sd of every feature across the group, averaged over features and positions,
+    appended as one constant channel to each image of the group. Consecutive, not StyleGAN2's strided
+    groups: the training batches put a label's images side by side (``VariantSpec.d_mbstd_group``), and
+    training checks that a batch is whole groups (``bcgan.training.loop.grouped_epoch_length``). A batch
+    of any other size (D outside training) is one group, as StyleGAN2 does for a batch under its group."""
+
+    def __init__(self, group: int):
+        super().__init__()
+        self.group = int(group)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        group = self.group if b % self.group == 0 else b
+        y = x.float().reshape(b // group, group, c, h, w)
+        sd = (y.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # (groups,)
+        feature = sd.repeat_interleave(group).reshape(b, 1, 1, 1).expand(b, 1, h, w)
+        return torch.cat([x, feature.to(x.dtype)], dim=1).contiguous(memory_format=_layout(x))
 
 
 class ConditionalBatchNorm2d(nn.Module):
@@ -456,13 +499,20 @@ class Discriminator(_LabelMixin, nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.attn_after = int(math.log2(image_size // _attention_resolution(image_size))) - 1
         self.attention = SelfAttention(widths[self.attn_after])
-        self.features = widths[-1] * 16
+        self.mbstd = MinibatchStd(spec.d_mbstd_group) if spec.d_mbstd_group else None
+        self.features = (widths[-1] + (self.mbstd is not None)) * 16
         self.linear_out = sn_linear(self.features, 1)
         self.projection = None
         if not self.uses_plane:
             self.projection = sn_linear(self.embedding.out_features, self.features, bias=False)
+        # the auxiliary regression head (VariantSpec.aux_epsilon): plain layers, so that it can reach the
+        # raw label's scale, which spectral norm would bound
+        self.regressor = None
+        if spec.aux_epsilon is not None:
+            self.regressor = nn.Sequential(_init(nn.Linear(self.features, 128)), nn.ReLU(), _init(nn.Linear(128, 1)))
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor, regress: bool = False):
+        """Logits (B,); with ``regress`` also the regression head's label estimate (B,) (float32)."""
         with _full_precision(labels.device):
             e = self.embedding(labels)
         h = torch.cat([x, e.to(x.dtype)], dim=1) if self.uses_plane else x
@@ -470,11 +520,17 @@ class Discriminator(_LabelMixin, nn.Module):
             h = blk(h)
             if i == self.attn_after:
                 h = self.attention(h)
+        if self.mbstd is not None:
+            h = self.mbstd(h)
         h = F.relu(h).reshape(h.shape[0], -1)
         out = self.linear_out(h).reshape(-1)
         if self.projection is not None:
             out = out + (h * self.projection(e)).sum(dim=1)
-        return out
+        if not regress:
+            return out
+        if self.regressor is None:
+            raise UserError(f"variant {self.spec.name}: D has no regression head")
+        return out, self.regressor(h).reshape(-1).float()
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,7 +38,14 @@ from tqdm import tqdm
 
 from bcgan.errors import UserError
 from bcgan.io import atomic_path
-from bcgan.nets.losses import hinge_d_loss, hinge_g_loss, mode_seeking_loss, sample_vicinal_batch, vicinal_d_loss
+from bcgan.nets.losses import (
+    hinge_d_loss,
+    hinge_g_loss,
+    insensitive_l1,
+    mode_seeking_loss,
+    sample_vicinal_batch,
+    vicinal_d_loss,
+)
 from bcgan.nets.models import build_discriminator, build_generator, variant_spec
 from bcgan.nets.precision import autocast, check_precision, memory_format
 from bcgan.training.ema import average_copy, check_decay, with_standing_statistics
@@ -152,32 +159,43 @@ def read_losses_csv(path) -> list[list]:
 # --------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------
-def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, precision: str = "fp32"):
+def d_step(G, D, opt_d, x_real, z, g_labels, d_labels, vicinal_weights=None, precision: str = "fp32",
+           aux_epsilon: float | None = None):
     """One discriminator update; returns (d_loss, real_logits, fake_logits) (detached logits).
 
     Fakes are G(z, g_labels); D judges real and fake at ``d_labels`` (vicinal loss: the targets y*,
     with SVDL/HVDL weights ``vicinal_weights`` = (w_real, w_fake); otherwise the plain hinge loss).
     Real and fake go through D in one pass, as in BigGAN: D has no batch statistics, so the logits
     are those of two passes, but spectral norm's power iteration runs once per D step, not twice.
+    ``aux_epsilon`` (VariantSpec.aux_epsilon): D's regression head learns the real images' labels with the
+    ε-insensitive L1 loss; it never learns from fakes.
     """
     batch = x_real.shape[0]
     with autocast(x_real.device, precision):
         with torch.no_grad():
             x_fake = G(z, g_labels).to(x_real.dtype)
         both = torch.cat([x_real, x_fake]).contiguous(memory_format=memory_format(precision, x_real.device))
-        logits = D(both, torch.cat([d_labels, d_labels])).float()
+        labels = torch.cat([d_labels, d_labels])
+        if aux_epsilon is None:
+            logits = D(both, labels).float()
+        else:
+            logits, estimate = D(both, labels, regress=True)
+            logits = logits.float()
         real_logits, fake_logits = logits[:batch], logits[batch:]
         if vicinal_weights is not None:
             d_loss = vicinal_d_loss(real_logits, fake_logits, *vicinal_weights)
         else:
             d_loss = hinge_d_loss(real_logits, fake_logits)
+        if aux_epsilon is not None:
+            d_loss = d_loss + insensitive_l1(estimate[:batch], d_labels, aux_epsilon)
     opt_d.zero_grad(set_to_none=True)
     d_loss.backward()
     opt_d.step()
     return d_loss.detach(), real_logits.detach(), fake_logits.detach()
 
 
-def g_step(G, D, opt_g, z, labels, precision: str = "fp32", mode_seeking: float = 0.0):
+def g_step(G, D, opt_g, z, labels, precision: str = "fp32", mode_seeking: float = 0.0,
+           aux_epsilon: float | None = None):
     """One generator update with the hinge G loss -mean D(G(z, y), y); returns the loss (detached).
 
     D's weights are frozen for the step: the backward pass then skips D's weight gradients, which
@@ -186,6 +204,7 @@ def g_step(G, D, opt_g, z, labels, precision: str = "fp32", mode_seeking: float 
 
     mode_seeking > 0 (VariantSpec.mode_seeking): the second half of the batch repeats the first half's
     labels with its own noise, and the mode-seeking term between the two halves joins the loss.
+    aux_epsilon: D's regression head's ε-insensitive L1 error on the fakes joins the loss (weight 1).
     """
     half = z.shape[0] // 2
     if mode_seeking:
@@ -196,7 +215,11 @@ def g_step(G, D, opt_g, z, labels, precision: str = "fp32", mode_seeking: float 
     try:
         with autocast(z.device, precision):
             fake = G(z, labels)
-            g_loss = hinge_g_loss(D(fake, labels).float())
+            if aux_epsilon is None:
+                g_loss = hinge_g_loss(D(fake, labels).float())
+            else:
+                logits, estimate = D(fake, labels, regress=True)
+                g_loss = hinge_g_loss(logits.float()) + insensitive_l1(estimate, labels, aux_epsilon)
             if mode_seeking:
                 g_loss = g_loss + mode_seeking * mode_seeking_loss(fake[:half], fake[half:2 * half],
                                                                    z[:half], z[half:2 * half])
@@ -290,14 +313,41 @@ def batches_on(device, images: np.ndarray, temperatures: np.ndarray, G, cfg: Tra
                    fmt == torch.channels_last, vicinity)
 
 
-def train_step(state: TrainState, batch, ema_decay: float, precision: str, mode_seeking: float = 0.0) -> torch.Tensor:
+def grouped_permutation(labels: torch.Tensor, group: int, gen: torch.Generator) -> torch.Tensor:
+    """An epoch's order of the images in which every ``group`` consecutive ones share a label: each label's
+    images shuffled and cut into whole groups (a label's last few images sit this epoch out), then the
+    groups shuffled; from ``gen`` alone (VariantSpec.d_mbstd_group)."""
+    _, inverse, counts = torch.unique(labels, return_inverse=True, return_counts=True)
+    order = torch.argsort(inverse, stable=True)
+    groups, start = [], 0
+    for count in counts.tolist():
+        mine = order[start:start + count][torch.randperm(count, generator=gen, device=labels.device)]
+        groups.append(mine[:count // group * group].reshape(-1, group))
+        start += count
+    groups = torch.cat(groups)
+    return groups[torch.randperm(groups.shape[0], generator=gen, device=labels.device)].reshape(-1)
+
+
+def grouped_epoch_length(labels: torch.Tensor, group: int, batch_size: int) -> int:
+    """Iterations per epoch of :func:`grouped_permutation`'s order; labels that never repeat are a UserError."""
+    if batch_size % group:
+        raise UserError(f"batch_size {batch_size} is not a whole number of label groups of {group}")
+    whole = int((torch.unique(labels, return_counts=True)[1] // group).sum()) * group
+    if whole < batch_size:
+        raise UserError(f"label groups of {group}: the labels repeat too rarely for one batch of {batch_size} "
+                        "(use a label set whose labels repeat, e.g. grid:100)")
+    return whole // batch_size
+
+
+def train_step(state: TrainState, batch, ema_decay: float, precision: str, mode_seeking: float = 0.0,
+               aux_epsilon: float | None = None) -> torch.Tensor:
     """One iteration: a D step, a G step at the D labels (vicinal loss: the noisy targets y*, as in Ding
     et al.) and the weight-average update; returns (d_loss, g_loss, mean D(real), mean D(fake)) on
     the device, without a host sync."""
     x_real, d_labels, g_labels, weights, z_d, z_g = batch
     d_loss, real_logits, fake_logits = d_step(state.G, state.D, state.opt_d, x_real, z_d, g_labels, d_labels,
-                                              weights, precision)
-    g_loss = g_step(state.G, state.D, state.opt_g, z_g, d_labels, precision, mode_seeking)
+                                              weights, precision, aux_epsilon)
+    g_loss = g_step(state.G, state.D, state.opt_g, z_g, d_labels, precision, mode_seeking, aux_epsilon)
     update_average(state.G_ema, state.G, ema_decay, state.iteration)
     state.iteration += 1
     return torch.stack([d_loss, g_loss, real_logits.mean(), fake_logits.mean()])
@@ -386,8 +436,10 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         log.info("resuming %s from %s: %d epochs, %d iterations done", cfg.variant, checkpoint, state.epoch,
                  state.iteration)
     data = batches_on(device, images, temperatures, state.G, cfg, fmt)
-    per_epoch = images.shape[0] // data.batch_size  # drop the last partial batch: BN and the D loss see full batches
-    mode_seeking = variant_spec(cfg.variant).mode_seeking
+    spec = variant_spec(cfg.variant)
+    group = spec.d_mbstd_group
+    # drop the last partial batch: BN and the D loss see full batches
+    per_epoch = grouped_epoch_length(data.labels, group, data.batch_size) if group else images.shape[0] // data.batch_size
     total = per_epoch * cfg.epochs
     timer = RunTimer(state)
 
@@ -401,11 +453,13 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
         gen = torch.Generator(device=device)
         gen.manual_seed(epoch_seed(cfg.seed, epoch, 0))
         rng = np.random.default_rng(epoch_seed(cfg.seed, epoch, 1))
-        perm = torch.randperm(images.shape[0], generator=gen, device=device)
+        perm = (grouped_permutation(data.labels, group, gen) if group
+                else torch.randperm(images.shape[0], generator=gen, device=device))
         losses = []
         for i in tqdm(range(per_epoch), desc=f"{cfg.variant} epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
                       leave=False, dynamic_ncols=True):
-            losses.append(train_step(state, data.draw(i, perm, gen, rng), ema_decay, precision, mode_seeking))
+            losses.append(train_step(state, data.draw(i, perm, gen, rng), ema_decay, precision, spec.mode_seeking,
+                                     spec.aux_epsilon))
             if eval_set is not None and eval_every and state.iteration % eval_every == 0 and state.iteration < total:
                 evaluate_now()
         rows = loss_rows(losses, state, cfg, checkpoint)

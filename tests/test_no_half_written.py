@@ -247,12 +247,12 @@ def test_read_only_folders_are_one_line_before_the_work(generator, tmp_path, cap
             pass
         else:
             pytest.skip("this user writes into read-only folders (root with CAP_DAC_OVERRIDE)")
-        assert generate(generator, ro / "out", "--temperature", "2.0", "--count", "1") == 2
+        assert generate(generator, ro / "out", "--temperature", "2.0", "--count", "1") == 1  # a failed write: 1
         one_error(capsys, str(ro), "not writable")
-        assert main(["psd", "table", str(generator), "--out", str(ro / "t.csv")]) == 2
+        assert main(["psd", "table", str(generator), "--out", str(ro / "t.csv")]) == 1
         one_error(capsys, str(ro), "not writable")
         assert main(["ising", "--size", "64", "--t-range", "1", "2", "--count", "5000", "--seed", "1",
-                     "--threads", "1", "--out", str(ro / "x.h5")]) == 2
+                     "--threads", "1", "--out", str(ro / "x.h5")]) == 1
         one_error(capsys, str(ro), "not writable")
     finally:
         ro.chmod(0o755)
@@ -265,7 +265,7 @@ def test_a_failing_write_is_one_line_naming_the_file(tmp_path, capsys, monkeypat
 
     monkeypatch.setattr(os, "replace", full)
     assert main(["ising", "--size", "8", "--temperatures", "2", "--seed", "1", "--threads", "1",
-                 "--out", str(tmp_path / "x.h5")]) == 2
+                 "--out", str(tmp_path / "x.h5")]) == 1  # a failed write: exit code 1 (docs/commands.md)
     one_error(capsys, str(tmp_path / "x.h5"), "No space left on device")
     assert list(tmp_path.iterdir()) == []
 
@@ -345,3 +345,88 @@ def test_file_names_carry_every_temperature_readably_and_read_back(generator, tm
     for name, t in zip(["T1e-30_0000.png", "T0.0500_0001.png", "T2.1000_0002.png", "T1.00001_0003.png",
                         "T1e+30_0004.png"], stored):
         assert np.float32(read[name]) == t, name
+
+
+# --- issue 37: full disks, SIGTERM, links, huge counts, folder modes ----------------------------
+
+def _run_child(*argv, file_limit=None, cwd=None):
+    """`python -m bcgan ARGV` in a child; with ``file_limit`` its files may not grow past that many bytes
+    (RLIMIT_FSIZE, SIGXFSZ ignored: a write gets EFBIG, as on a full disk, without root or a small disk)."""
+    import resource
+
+    def limits():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if file_limit is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+
+    env = dict(os.environ, PYTHONPATH=str(WORKFLOW) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, "-m", "bcgan", *map(str, argv)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, preexec_fn=limits)
+
+
+def _one_line(err: str, *needles) -> None:
+    """One error line besides the log's timestamped lines."""
+    lines = [line for line in err.strip().splitlines() if not line[:4].isdigit()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    assert all(n in lines[0] for n in needles), err
+
+
+def test_a_full_disk_during_an_hdf5_write_is_one_line_and_exit_1(generator, tmp_path):
+    """HDF5 onto a full disk printed cascades of tracebacks and ended in a segmentation fault."""
+    out = tmp_path / "d.h5"
+    proc = _run_child("ising", "--size", "16", "--t-range", "0.05", "4.54", "--count", "3000", "--seed", "1",
+                      "--threads", "1", "--out", out, file_limit=100_000)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    _one_line(err, str(out), "File too large")
+    assert list(tmp_path.iterdir()) == []
+    gen = tmp_path / "gen"
+    proc = _run_child("generate", generator, "--temperature", "2.1", "--count", "48", "--threads", "1",
+                      "--out", gen, file_limit=3_000)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    _one_line(err, str(gen), "File too large")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_leaves_nothing_and_a_killed_runs_temporary_file_goes_with_the_next_run(tmp_path):
+    out = tmp_path / "big.h5"
+    proc = _run_child("ising", "--size", "64", "--t-range", "0.05", "4.54", "--count", "100000", "--seed", "1",
+                      "--threads", "1", "--out", out)
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    lines = [line for line in err.strip().splitlines() if not line[:4].isdigit()]
+    assert proc.returncode == 143 and len(lines) == 1 and lines[0].startswith("interrupted"), err
+    assert list(tmp_path.iterdir()) == []
+    # a temporary file of a run that died mid-write (kill -9): removed by the next writer of that file
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f".big.h5.partial-{dead.pid}-x1y2.tmp.h5"
+    stale.write_bytes(b"half")
+    assert main(["ising", "--size", "8", "--temperatures", "2", "--seed", "1", "--threads", "1", "--out",
+                 str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.h5"]
+
+
+def test_overwrite_on_a_symbolic_link_is_refused_and_leaves_nothing_behind(generator, tmp_path, capsys):
+    """Renaming replaced the link by a folder, kept the old images in its target and left `-old` for good."""
+    target, link = tmp_path / "target", tmp_path / "link"
+    assert generate(generator, target, "--temperature", "2.0", "--count", "2") == 0
+    link.symlink_to(target)
+    before = snapshot(target)
+    assert generate(generator, link, "--temperature", "2.0", "--count", "3", "--overwrite") == 2
+    one_error(capsys, str(link), "symbolic link", str(target))
+    assert link.is_symlink() and snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "target"]
+
+
+def test_an_output_folder_gets_the_umasks_mode(generator, tmp_path):
+    """mkdtemp makes its folder 0700; the output folder it becomes was left so."""
+    old = os.umask(0o022)
+    try:
+        assert generate(generator, tmp_path / "out", "--temperature", "2.0", "--count", "1") == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755

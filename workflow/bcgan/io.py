@@ -2,20 +2,23 @@
 that is missing or unreadable is a one-line UserError naming the file.
 
 Single files are written to a temporary name beside the target and renamed (``atomic_path``);
-output folders are built under a temporary name beside the target and renamed when complete
-(``atomic_dir``). ``check_output_file`` tells before any work whether a file can be written where
-asked; the CLI runs it on every output option (bcgan.cli.main).
+HDF5 files are built in memory and written as one block of bytes (``atomic_hdf5``); output folders are
+built under a temporary name beside the target and renamed when complete (``atomic_dir``). Temporary
+names carry the writer's process id, so the next writer removes those of a killed run
+(``remove_stale``). ``check_output_file`` tells before any work whether a file can be written where
+asked; the CLI runs it on every output option (bcgan.cli.main). A failed write is a WriteError.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from bcgan.errors import UserError
+from bcgan.errors import UserError, WriteError
 
 
 @contextlib.contextmanager
@@ -29,19 +32,40 @@ def atomic_path(path: str | os.PathLike):
     check_output_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+        remove_stale(path)
+        fd, tmp = tempfile.mkstemp(prefix=_partial_prefix(path), suffix=".tmp" + path.suffix, dir=path.parent)
         os.close(fd)
         os.unlink(tmp)  # writers (h5py, torch, matplotlib) create the file themselves
     except OSError as exc:
-        raise UserError(f"{path}: cannot write ({_reason(exc)})") from None
+        raise WriteError(f"{path}: cannot write ({_reason(exc)})") from None
     try:
         yield Path(tmp)
         os.replace(tmp, path)
     except OSError as exc:  # disk full, permissions changed, ...: one line naming the file we were asked for
-        raise UserError(f"{path}: cannot write ({_reason(exc)})") from None
+        raise WriteError(f"{path}: cannot write ({_reason(exc)})") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_hdf5(path: str | os.PathLike, **options):
+    """Yield an ``h5py.File`` held in memory; when the block succeeds its bytes go to ``path`` atomically.
+
+    Why in memory: HDF5 writing onto a full disk fails below Python, with cascades of tracebacks and
+    at last a segmentation fault; a plain write of the finished bytes fails with one OSError. The
+    bytes are those HDF5 writes to a file. ``options`` go to ``h5py.File`` (e.g. track_order).
+    """
+    import h5py
+
+    path = Path(path)
+    check_output_file(path)
+    with h5py.File(path.name, "w", driver="core", backing_store=False, **options) as f:
+        yield f
+        f.flush()
+        image = f.id.get_file_image()
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(image)
 
 
 def _reason(exc: OSError) -> str:
@@ -56,7 +80,7 @@ def _writable_folder(path: Path, what: str) -> None:
     if not folder.is_dir():
         raise UserError(f"{what} {path}: cannot write there, {folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"{what} {path}: cannot write there, folder {folder} is not writable")
+        raise WriteError(f"{what} {path}: cannot write there, folder {folder} is not writable")
 
 
 def check_output_file(path: str | os.PathLike, what: str = "output") -> None:
@@ -68,7 +92,11 @@ def check_output_file(path: str | os.PathLike, what: str = "output") -> None:
     _writable_folder(path, what)
 
 
-PARTIAL = ".partial-"  # marks a folder being built: .<name>.partial-<pid>-<random>
+PARTIAL = ".partial-"  # marks a file or folder being built: .<name>.partial-<pid>-<random>
+
+
+def _partial_prefix(path: Path) -> str:
+    return f".{path.name}{PARTIAL}{os.getpid()}-"
 
 
 def _alive(pid: int) -> bool:
@@ -81,21 +109,34 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def remove_stale(path: str | os.PathLike) -> None:
-    """Remove temporary folders of ``path`` left by a run that no longer exists (killed with kill -9)."""
+    """Remove temporary files and folders of ``path`` left by a run that no longer exists (killed)."""
     path = Path(path)
     if not path.parent.is_dir():
         return
-    for tmp in path.parent.glob(f".{path.name}{PARTIAL}*"):
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}{PARTIAL}*"):
         pid = tmp.name[len(f".{path.name}{PARTIAL}"):].split("-")[0]
-        if tmp.is_dir() and not tmp.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+        if tmp.is_symlink() or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def check_output_dir(path: str | os.PathLike, overwrite: bool = False, ours=(), what: str = "output folder") -> None:
     """UserError naming ``path`` unless ``atomic_dir`` may build it: absent, empty, or (``overwrite``) a
     folder that holds only entries named in ``ours`` (what this command writes), and a writable parent."""
     path = Path(path)
+    if path.is_symlink():  # renaming would replace the link, not its target, and leave the target's files
+        raise UserError(f"{what} {path} is a symbolic link; give the folder itself ({path.resolve()})")
     if os.path.lexists(path) and not path.is_dir():
         raise UserError(f"{what} {path} exists and is not a folder")
     if path.is_dir():
@@ -125,9 +166,10 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False, ours=(), what: 
     remove_stale(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{PARTIAL}{os.getpid()}-", dir=path.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=_partial_prefix(path), dir=path.parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700, private by design, is not what a result folder wants
     except OSError as exc:
-        raise UserError(f"{what} {path}: cannot write ({_reason(exc)})") from None
+        raise WriteError(f"{what} {path}: cannot write ({_reason(exc)})") from None
     old = None
     try:
         yield tmp
@@ -135,10 +177,12 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False, ours=(), what: 
             old = tmp.with_name(tmp.name + "-old")
             os.rename(path, old)
         os.rename(tmp, path)
-    except OSError as exc:
+    except (OSError, WriteError) as exc:
         if old is not None and old.exists() and not os.path.lexists(path):
             os.rename(old, path)
-        raise UserError(f"{what} {path}: cannot write ({_reason(exc)})") from None
+        if isinstance(exc, WriteError):  # a file inside: named as it would have been, not by its temporary name
+            raise WriteError(f"{what} {str(exc).replace(str(tmp), str(path))}") from None
+        raise WriteError(f"{what} {path}: cannot write ({_reason(exc)})") from None
     finally:
         for leftover in (tmp, old):
             if leftover is not None and leftover.exists():

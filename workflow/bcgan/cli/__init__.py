@@ -6,9 +6,10 @@ each rule run in its own small conda environment (envs/).
 
 Every command runs through ``main``, which (1) checks before the command starts that each output file
 option (``OUTPUT_OPTIONS``, or the ``outputs`` a parser sets with set_defaults) can be written, and
-(2) turns bad input (UserError) and failed writes (OSError) into one ``error:`` line (exit 2 and 1) and
-Ctrl-C into one ``interrupted`` line (exit 130): never a traceback. Outputs are written atomically
-(bcgan.io), so an error or Ctrl-C leaves no partial file or folder.
+(2) turns bad input (UserError) and failed writes (WriteError, OSError) into one ``error:`` line (exit 2
+and 1) and Ctrl-C or SIGTERM into one ``interrupted`` line (exit 130 and 143): never a traceback.
+Outputs are written atomically (bcgan.io), so an error, Ctrl-C or SIGTERM leaves no partial file or
+folder (SIGTERM is raised as an exception, so that the writers' clean-up runs).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import importlib
 import logging
 import math
 import pkgutil
+import signal
 import sys
+import threading
 
 from bcgan import __version__
-from bcgan.errors import UserError
+from bcgan.errors import UserError, WriteError
 
 # Each name is a module bcgan.cli.<name> with add_parser(subparsers); order is the order of --help.
 COMMANDS = ["ising", "inspect", "dataset", "psd", "params", "train", "sample", "generate", "analyse", "physics",
@@ -70,12 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cluster's or Snakemake's stop), raised like Ctrl-C so that temporary files are removed."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    main_thread = threading.current_thread() is threading.main_thread()  # only there may handlers be set
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return _main(argv)
-    except KeyboardInterrupt:  # Ctrl-C, also while starting up: one line; atomic writers leave nothing behind
+    except KeyboardInterrupt as exc:  # Ctrl-C, also while starting up: one line; atomic writers leave nothing
         print(f"interrupted: bcgan {requested(0) or ''} stopped; no partial output was left", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -92,6 +108,9 @@ def _main(argv: list[str] | None) -> int:
         check_numbers(args)
         check_outputs(args)
         return int(args.func(args) or 0)
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

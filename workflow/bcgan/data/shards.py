@@ -17,7 +17,7 @@ import numpy as np
 
 from bcgan import __version__
 from bcgan.errors import UserError
-from bcgan.io import atomic_path
+from bcgan.io import atomic_hdf5
 
 FORMAT_VERSION = 1
 """Bumped when the layout changes incompatibly; readers refuse files from a newer format."""
@@ -113,13 +113,12 @@ def write_samples(path: str | os.PathLike, *, images, temperature, noise_seed, v
 
 def _write(path, images, cols: dict, attrs: dict, compression: str) -> Path:
     path = Path(path)
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w", track_order=False) as f:
-            _image_dataset(f, images, compression)
-            for name, arr in cols.items():
-                f.create_dataset(name, data=arr, track_times=False)
-            for key in sorted(attrs):
-                f.attrs[key] = attrs[key]
+    with atomic_hdf5(path, track_order=False) as f:
+        _image_dataset(f, images, compression)
+        for name, arr in cols.items():
+            f.create_dataset(name, data=arr, track_times=False)
+        for key in sorted(attrs):
+            f.attrs[key] = attrs[key]
     return path
 
 

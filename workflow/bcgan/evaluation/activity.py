@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from bcgan.errors import UserError
-from bcgan.io import atomic_path
+from bcgan.io import atomic_hdf5, atomic_path
 
 FORMAT_KIND = "activity"
 
@@ -114,14 +114,13 @@ def summarize(activity: Activity, dead_range: float) -> dict:
 def write_activity(h5_path, json_path, activity: Activity, dead_range: float, **attrs) -> dict:
     """Write inputs/outputs (HDF5) and the summary (JSON), each atomically; returns the summary."""
     summary = summarize(activity, dead_range)
-    with atomic_path(h5_path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.create_dataset("inputs", data=activity.inputs)
-            f.create_dataset("outputs", data=activity.outputs.astype(np.float32), compression="gzip")
-            f.create_dataset("dead", data=dead_mask(activity.outputs, dead_range))
-            f.attrs.update({"kind": FORMAT_KIND, "variant": activity.variant,
-                            "working_range": list(activity.working_range), "discrete": activity.discrete,
-                            "dead_range": float(dead_range), **attrs})
+    with atomic_hdf5(h5_path) as f:
+        f.create_dataset("inputs", data=activity.inputs)
+        f.create_dataset("outputs", data=activity.outputs.astype(np.float32), compression="gzip")
+        f.create_dataset("dead", data=dead_mask(activity.outputs, dead_range))
+        f.attrs.update({"kind": FORMAT_KIND, "variant": activity.variant,
+                        "working_range": list(activity.working_range), "discrete": activity.discrete,
+                        "dead_range": float(dead_range), **attrs})
     if json_path is not None:
         with atomic_path(json_path) as tmp:
             tmp.write_text(json.dumps(summary, indent=2) + "\n")

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from bcgan.errors import UserError
-from bcgan.io import atomic_path
+from bcgan.io import atomic_hdf5
 
 FORMAT_KIND = "perturbation"
 
@@ -102,14 +102,13 @@ def perturbation_sweep(generator, epsilons, *, t0: float, seeds, variant: str | 
 
 def write_perturbation(path, p: Perturbation, **attrs) -> None:
     """HDF5, atomically: continuous + binarised images, the label values used, per-image change stats."""
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            for name in ("epsilon", "temperature", "labels", "noise_seed", "z", "reference", "continuous",
-                         "changed_fraction", "mean_abs_delta"):
-                f.create_dataset(name, data=getattr(p, name))
-            f.create_dataset("images", data=p.images, compression="gzip")
-            f.create_dataset("reference_images", data=p.reference_images, compression="gzip")
-            f.attrs.update({"kind": FORMAT_KIND, "variant": p.variant, "t0": p.t0, **attrs})
+    with atomic_hdf5(path) as f:
+        for name in ("epsilon", "temperature", "labels", "noise_seed", "z", "reference", "continuous",
+                     "changed_fraction", "mean_abs_delta"):
+            f.create_dataset(name, data=getattr(p, name))
+        f.create_dataset("images", data=p.images, compression="gzip")
+        f.create_dataset("reference_images", data=p.reference_images, compression="gzip")
+        f.attrs.update({"kind": FORMAT_KIND, "variant": p.variant, "t0": p.t0, **attrs})
 
 
 def read_perturbation(path) -> Perturbation:

@@ -430,3 +430,18 @@ def test_an_output_folder_gets_the_umasks_mode(generator, tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize("command", ["generate", "sample", "ising"])
+def test_a_count_beyond_the_machines_memory_is_one_line(generator, tmp_path, capsys, command):
+    """--count 100000000000 ended in numpy's ArrayMemoryError traceback (issue 37)."""
+    huge = "100000000000"
+    argv = {"generate": ["generate", str(generator), "--temperature", "2.1", "--count", huge,
+                         "--out", str(tmp_path / "x")],
+            "sample": ["sample", "--generator", str(generator), "--t-range", "1", "2", "--n-temperatures", "2",
+                       "--per-temperature", huge, "--seed", "1", "--out", str(tmp_path / "s.h5")],
+            "ising": ["ising", "--size", "16", "--t-range", "0.05", "4.54", "--count", huge, "--seed", "1",
+                      "--out", str(tmp_path / "d.h5")]}[command]
+    assert main(argv) == 2
+    one_error(capsys, "100,000,000,000" if command != "sample" else "200,000,000,000", "GiB of memory")
+    assert list(tmp_path.iterdir()) == []

@@ -95,7 +95,6 @@ def run(args) -> int:
 
     # every input and the output folder are checked before an image is made; the folder is built
     # under a temporary name beside --out and renamed when complete (bcgan.io.atomic_dir)
-    temperature, seeds = plan(args.temperature, args.count, args.seed)
     set_cpu_threads(args.threads)
     if args.heldout and args.response is None:
         raise UserError("--heldout sets the d2 threshold of --response: give --response too")
@@ -105,6 +104,7 @@ def run(args) -> int:
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
         raise UserError(f"--device {args.device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     G, payload = load_generator(args.generator, device)
+    temperature, seeds = plan(args.temperature, args.count, args.seed, int(payload["build"]["image_size"]))
     model, threshold = _response(args, int(payload["build"]["image_size"]))
     for warning in range_warnings(args.temperature, payload["build"]["t_range"]):
         print(f"warning: {args.generator}: {warning}", file=sys.stderr)

@@ -64,6 +64,7 @@ def run(args) -> int:
 
     from bcgan.data import ising
     from bcgan.data.shards import write_shard
+    from bcgan.memory import check_images_fit
 
     if args.size < 4:
         raise UserError(f"--size must be >= 4, got {args.size}")
@@ -77,6 +78,9 @@ def run(args) -> int:
         raise UserError(f"--chunk must be >= 1, got {args.chunk}")
     if not str(args.out).endswith((".h5", ".hdf5")):
         raise UserError(f"--out must end in .h5 or .hdf5, got {args.out}")
+    if args.count is not None and args.count >= 1:
+        n = args.count * (len(args.temperatures) if args.temperatures else 1)
+        check_images_fit(n, args.size, f"--count {args.count}", extra_per_image=40)  # + T, seed, energy, m
     temps, t_attrs = _temperatures(args)
     ising.set_threads(args.threads)
     import numba

@@ -50,6 +50,7 @@ def run(args) -> int:
     import torch
 
     from bcgan.data.shards import write_samples
+    from bcgan.memory import check_images_fit
     from bcgan.nets.precision import set_cpu_threads
     from bcgan.nets.sampling import sample_grid
     from bcgan.training.checkpoints import load_generator
@@ -57,6 +58,8 @@ def run(args) -> int:
     set_cpu_threads(args.threads)
     device = _device(args.device)
     G, payload = load_generator(args.generator, device)
+    check_images_fit(args.n_temperatures * args.per_temperature, int(payload["build"]["image_size"]),
+                     f"--n-temperatures {args.n_temperatures} x --per-temperature {args.per_temperature}")
     precision = payload["metadata"].get("precision", "fp32")  # sample in the precision G was trained in
     t_min, t_max = args.t_range
     s = sample_grid(G, t_min=t_min, t_max=t_max, n_temperatures=args.n_temperatures,

@@ -21,8 +21,10 @@ from bcgan.io import atomic_path
 
 __all__ = ["plan", "range_warnings", "temperature_text", "png_name", "write_pngs", "contact_sheet"]
 
-def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(temperature float32, noise_seed uint64) per image, temperature-major (bcgan.nets.sampling's convention)."""
+def plan(temperatures, count: int, seed: int, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """(temperature float32, noise_seed uint64) per image, temperature-major (bcgan.nets.sampling's convention);
+    the images (side x side) must fit in memory (bcgan.memory)."""
+    from bcgan.memory import check_images_fit
     from bcgan.nets.sampling import noise_seeds
 
     t = np.asarray(temperatures, np.float64).ravel()
@@ -42,6 +44,7 @@ def plan(temperatures, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         raise UserError(f"--count must be >= 1, got {count}")
     if seed < 0:
         raise UserError(f"--seed must be >= 0, got {seed}")
+    check_images_fit(t.size * count, side, f"--count {count} x {t.size} temperature(s)")
     temperature = np.repeat(t.astype(np.float32), count)
     return temperature, noise_seeds(seed, temperature.size)
 

@@ -21,6 +21,8 @@ def test_a_truncated_hdf5_file_is_damaged_and_a_whole_or_missing_one_is_not(tmp_
     (damaged,) = damaged_hdf5([whole, cut, tmp_path / "missing.h5"])
     assert damaged.startswith(f"{cut}: truncated file: eof = ")
     assert damaged_hdf5([whole, tmp_path / "missing.h5"]) == []
+    # listed twice (the study's uniform label set lists the shards again): one damaged file, not "1 more"
+    assert damaged_hdf5([whole, cut, str(cut), whole]) == [damaged]
 
 
 def test_cuda_needs_a_visible_gpu_locally_and_a_gpu_request_on_a_cluster():

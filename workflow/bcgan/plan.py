@@ -18,8 +18,9 @@ from pathlib import Path
 
 
 def damaged_hdf5(paths) -> list[str]:
-    """'<path>: <reason>' for each existing file of ``paths`` that HDF5 cannot open (missing ones are fine)."""
-    existing = [Path(p) for p in paths if Path(p).exists()]
+    """'<path>: <reason>' for each existing file of ``paths`` that HDF5 cannot open (missing ones are fine),
+    each file once however often ``paths`` lists it (the study's uniform label set reuses the shards)."""
+    existing = [Path(p) for p in dict.fromkeys(map(str, paths)) if Path(p).exists()]
     if not existing:
         return []
     import h5py

@@ -92,6 +92,9 @@ def _h5(path, **datasets):
     (lambda d: _h5(d / "x.h5", pixels=np.zeros((2, 8, 8))), "no 'images' dataset"),
     (lambda d: _h5(d / "x.h5", images=np.full((2, 8, 8), 1000.0)), "values span 1000"),
     (lambda d: _h5(d / "x.h5", images=np.zeros((2, 8, 8)), temperature=np.ones(3)), "'temperature' must be 2"),
+    # issue 37: `generate` refuses T <= 0, `psd table` took negative temperatures without a word
+    (lambda d: _h5(d / "x.h5", images=np.zeros((2, 8, 8)), temperature=np.array([1.0, -2.0])),
+     "negative values (image 1: -2)"),
     (lambda d: (d / "x.csv").write_text("T,slope\n1,2\n") and d / "x.csv", "not an image file"),
     (lambda d: (d / "empty").mkdir() or d / "empty", "no .png images"),
     (lambda d: d / "missing.h5", "file not found"),

@@ -95,6 +95,10 @@ def _temperatures(values, n: int, source: str) -> np.ndarray:
     t = t.astype(np.float64)
     if not np.isfinite(t).all():
         raise UserError(f"{source}: 'temperature' contains NaN or infinite values")
+    if (t < 0).any():  # as `bcgan generate` refuses them: |T_est - T| against a negative T means nothing
+        i = int(np.argmax(t < 0))
+        raise UserError(f"{source}: 'temperature' holds negative values (image {i}: {t[i]:g}); temperatures "
+                        "are >= 0 (J/k_B)")
     return t
 
 
@@ -123,7 +127,7 @@ def _read_h5(path: Path) -> ImageSet:
         raise UserError(f"{path}: cannot read HDF5 data (truncated or corrupt?): {reason}") from None
     if ours:
         d = read_shard(path)
-        return ImageSet(d["images"], d["temperature"].astype(np.float64), None)
+        return ImageSet(d["images"], _temperatures(d["temperature"], len(d["images"]), f"{path}:temperature"), None)
     spins, encoding = to_spins_uint8(images, f"{path}:images")
     n = spins.shape[0]
     t = np.full(n, np.nan) if temps is None else _temperatures(temps, n, f"{path}:temperature")

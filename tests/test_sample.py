@@ -91,3 +91,21 @@ def test_missing_generator_is_user_error(tmp_path, capsys):
     assert main(argv) == 2
     assert "none.pt" in capsys.readouterr().err
     assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.parametrize("command", ["sample", "analyse activity", "analyse perturb"])
+def test_a_generator_of_another_variant_is_refused(tmp_path, capsys, command):
+    """A cgan64 generator copied over models/bcgan/generator.pt was sampled and analysed as BcGAN (issue 37):
+    the workflow's jobs name the variant they expect."""
+    gen = _generator(tmp_path, "cgan64")
+    argv = {"sample": ["sample", "--generator", str(gen), "--t-range", "0.1", "1", "--n-temperatures", "2",
+                       "--per-temperature", "2", "--seed", "1", "--out", str(tmp_path / "x.h5")],
+            "analyse activity": ["analyse", "activity", "--generator", str(gen), "--points", "4",
+                                 "--dead-range", "1e-3", "--out", str(tmp_path / "x.h5"),
+                                 "--summary", str(tmp_path / "x.json")],
+            "analyse perturb": ["analyse", "perturb", "--generator", str(gen), "--epsilons", "0.1", "--rows", "1",
+                                "--seed", "1", "--out", str(tmp_path / "x.h5")]}[command]
+    assert main([*argv, "--variant", "bcgan"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cgan64.pt: a generator of variant cgan64, not of bcgan" in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cgan64.pt"]

@@ -24,7 +24,7 @@ rule activity:
         points=ANALYSIS["probe_points"],
         dead_range=ANALYSIS["dead_range"],
     shell:
-        "python -m bcgan analyse activity --generator {input} --points {params.points} --dead-range {params.dead_range}"
+        "python -m bcgan analyse activity --generator {input} --variant {wildcards.variant} --points {params.points} --dead-range {params.dead_range}"
         " --threads {threads} --out {output.h5} --summary {output.json} > {log} 2>&1"
 
 
@@ -49,7 +49,7 @@ rule perturb:
         rows=ANALYSIS["noise_rows"],
         seed=CFG["seed"],
     shell:
-        "python -m bcgan analyse perturb --generator {input} --epsilons {params.epsilons} --rows {params.rows}"
+        "python -m bcgan analyse perturb --generator {input} --variant {wildcards.variant} --epsilons {params.epsilons} --rows {params.rows}"
         " --seed {params.seed} --threads {threads} --out {output} > {log} 2>&1"
 
 

@@ -44,7 +44,7 @@ rule sample:
         seed=CFG["seed"],
         device=CFG["train"]["device"],
     shell:
-        "python -m bcgan sample --generator {input} --t-range {params.t_range} --n-temperatures {params.n_temperatures}"
+        "python -m bcgan sample --generator {input} --variant {wildcards.variant} --t-range {params.t_range} --n-temperatures {params.n_temperatures}"
         " --per-temperature {params.per_temperature} --seed {params.seed} --device {params.device}"
         " --threads {threads} --out {output} > {log} 2>&1"
 

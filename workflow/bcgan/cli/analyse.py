@@ -26,7 +26,7 @@ def _activity(args) -> int:
     from bcgan.training.checkpoints import load_generator
 
     _threads(args.threads)
-    G, payload = load_generator(args.generator)
+    G, payload = load_generator(args.generator, variant=args.variant)
     act = probe_generator(G, args.points)
     summary = write_activity(args.out, args.summary, act, args.dead_range, generator=str(args.generator))
     log.info("%s: %d neurons, %d dead (%.1f %%), working range %s", summary["variant"], summary["n_neurons"],
@@ -41,7 +41,7 @@ def _perturb(args) -> int:
     from bcgan.training.checkpoints import load_generator
 
     _threads(args.threads)
-    G, _ = load_generator(args.generator)
+    G, _ = load_generator(args.generator, variant=args.variant)
     t0 = TC if args.temperature is None else args.temperature
     p = perturbation_sweep(G, args.epsilons, t0=t0, seeds=noise_seeds(args.seed, args.rows))
     write_perturbation(args.out, p, generator=str(args.generator))
@@ -130,6 +130,7 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("activity", help="probe G.embed over its working range; dead-neuron summary")
     p.add_argument("--generator", type=Path, required=True, help="generator.pt (bcgan.training.checkpoints format)")
+    p.add_argument("--variant", default=None, help="refuse a generator of any other variant (the workflow's check)")
     p.add_argument("--points", type=int, required=True,
                    help="inputs over a continuous working range (a CGAN is probed at every class id)")
     p.add_argument("--dead-range", type=float, required=True,
@@ -141,6 +142,7 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("perturb", help="images at T = T0 + ε with fixed noise (T0 = Tc by default)")
     p.add_argument("--generator", type=Path, required=True)
+    p.add_argument("--variant", default=None, help="refuse a generator of any other variant (the workflow's check)")
     p.add_argument("--epsilons", type=float, nargs="+", required=True, help="perturbations of the temperature")
     p.add_argument("--rows", type=int, required=True, help="number of fixed noise inputs")
     p.add_argument("--seed", type=int, required=True, help="noise seeds are seed, seed+1, ...")

@@ -28,6 +28,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--batch", type=int, default=256, help="images per forward pass (default 256)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu: bit-reproducible)")
+    p.add_argument("--variant", default=None, help="refuse a generator of any other variant (the workflow's check)")
     p.add_argument("--out", type=Path, required=True, help="output samples HDF5")
     p.set_defaults(func=run)
 
@@ -57,7 +58,7 @@ def run(args) -> int:
 
     set_cpu_threads(args.threads)
     device = _device(args.device)
-    G, payload = load_generator(args.generator, device)
+    G, payload = load_generator(args.generator, device, args.variant)
     check_images_fit(args.n_temperatures * args.per_temperature, int(payload["build"]["image_size"]),
                      f"--n-temperatures {args.n_temperatures} x --per-temperature {args.per_temperature}")
     precision = payload["metadata"].get("precision", "fp32")  # sample in the precision G was trained in

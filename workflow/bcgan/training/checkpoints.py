@@ -31,8 +31,11 @@ def save_generator(path: str | Path, generator, **metadata) -> None:
     save_torch(payload, path)
 
 
-def load_generator(path: str | Path, device: str | torch.device = "cpu"):
-    """Rebuild the generator saved by ``save_generator`` in eval mode; returns (G, payload)."""
+def load_generator(path: str | Path, device: str | torch.device = "cpu", variant: str | None = None):
+    """Rebuild the generator saved by ``save_generator`` in eval mode; returns (G, payload).
+
+    ``variant``: the variant the caller expects (a workflow job knows it from the file's place); a file of
+    another variant (copied over it) is a UserError, not a silently mislabelled evaluation."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -41,6 +44,8 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu"):
         raise UserError(f"{path}: not a readable generator file ({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise UserError(f"{path}: not a bcgan generator file (expected format {FORMAT})")
+    if variant is not None and payload.get("variant") != variant:
+        raise UserError(f"{path}: a generator of variant {payload.get('variant')}, not of {variant}")
     _check_finite(path, payload)
     y2h = None
     if payload["y2h_embed_dim"] is not None:

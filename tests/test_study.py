@@ -25,6 +25,7 @@ from bcgan.study.cells import (
     read_cells,
     region_frame,
     summarise,
+    width_frame,
 )
 
 
@@ -122,6 +123,8 @@ def test_summary_counts_the_seeds_that_collapsed_in_each_region():
     assert (row.collapsed_any, row.collapsed_below, row.collapsed_near, row.collapsed_above) == (2, 1, 1, 2)
     regions = region_frame(summarise(cells)).iloc[0]
     assert regions["collapsed above"] == 2 and "Monte Carlo 4.000" in " ".join(region_frame(summarise(cells)).columns)
+    widths = width_frame(summarise(cells)).iloc[0]
+    assert widths["C below / near / above"] == " / ".join([f"3.33 ± {np.std([1.0, 3.0, 6.0], ddof=1):.2f}"] * 3)
     physics = physics_frame(summarise(cells), cells[0]["physics_floor"], cells[0]["physics_real_peaks"])
     assert physics.iloc[0]["χ"] == "1.1" and physics.iloc[1]["χ peak T"].startswith("3.33 ± ")
 

@@ -103,3 +103,14 @@ def test_scale_command_writes_both_tables_and_refuses_bad_input(tmp_path):
         read_summary(out.with_suffix(".md"), "uniform")
     with pytest.raises(UserError, match="not a `bcgan study summary` CSV"):
         read_summary(out.with_suffix(".csv"), "uniform")  # the scale table's own CSV
+
+
+def test_width_rows_read_the_ratios_and_skip_summaries_without_them(tmp_path):
+    """The two-sided target's widths enter the scale table; a summary of cells from before the widths
+    (no ratio columns) leaves those rows out instead of stopping the table."""
+    small = read_summary(_summary(tmp_path, "a", {"scalar-boundgain-ms-proj": [1.0, 2.0, 3.0]}), "uniform")
+    large = read_summary(_summary(tmp_path, "b", {"scalar-boundgain-ms-proj": [6.0, 7.0, 8.0]}), "uniform")
+    width = _row(compare(small, large), "mode seeking: width of T_e near Tc (× Monte Carlo)", "ratio_t_energy_near")
+    assert width["32²"] == "2.00 ± 1.00×" and width["verdict"] == "moved (no prediction)"
+    old = {arm: row.drop([c for c in row.index if c.startswith("ratio_")]) for arm, row in large.items()}
+    assert not any(r["measure"].startswith("ratio_") for r in compare(small, old))

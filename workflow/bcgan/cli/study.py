@@ -181,6 +181,7 @@ def run_summary(args) -> int:
         read_cells,
         region_frame,
         summarise,
+        width_frame,
     )
     from bcgan.tables import write_table
 
@@ -195,7 +196,9 @@ def run_summary(args) -> int:
                 sections=[("ε at Tc: changed pixels [%]", epsilon_frame(summary)),
                           ("Flip diversity by region, and seeds collapsed there", region_frame(summary)),
                           ("Physics: distance to Monte Carlo [reference sd], and peak temperatures",
-                           physics_frame(summary, cells[0]["physics_floor"], cells[0]["physics_real_peaks"]))])
+                           physics_frame(summary, cells[0]["physics_floor"], cells[0]["physics_real_peaks"])),
+                          ("Width of a label's images against Monte Carlo's (sd of T_e, χ, C; 1 = as wide; target "
+                           "[0.5, 1.5] and [0.5, 2.25])", width_frame(summary))])
     save_figure(study_response.draw(cells), args.pdf, args.png)
     print(markdown_frame(table).to_string(index=False))
     return 0

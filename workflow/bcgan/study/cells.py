@@ -311,6 +311,18 @@ def physics_frame(summary, floor: dict, peaks: dict):
     return pd.DataFrame(rows)
 
 
+def width_frame(summary):
+    """The two-sided target's widths: per region, the sd of T_e among a label's images, χ and C, each over
+    Monte Carlo's at the same temperatures (1 = as wide), mean ± sd over seeds."""
+    import pandas as pd
+
+    out = pd.DataFrame({"arm": summary["arm"], "labels": summary["label_set"], "seeds": summary["seeds"]})
+    for q, name in (("t_energy", "sd of T_e"), ("chi", "χ"), ("heat_capacity", "C")):
+        out[f"{name} below / near / above"] = [
+            " / ".join(_pm(row, f"ratio_{q}_{r}", 2) for r in REGIONS) for _, row in summary.iterrows()]
+    return out
+
+
 def epsilon_frame(summary):
     """The ε sweep as people read it: changed pixels [%] at Tc + ε, mean ± sd over seeds."""
     import pandas as pd

@@ -61,10 +61,15 @@ ROWS = (
     Row("mode seeking vs bounded gain: heat capacity against Monte Carlo", "dist_heat_capacity",
         "scalar-boundgain-ms-proj", "scalar-boundgain-proj"),
     Row("CcGAN vs bits: energy against Monte Carlo", "dist_e", "ccgan", "bcgan-proj"),
+    # the two-sided target's widths (ratio to Monte Carlo's, 1 = as wide): summaries of cells from before
+    # the widths (cell format /3) lack them, and these rows are then left out
+    Row("mode seeking: width of T_e near Tc (× Monte Carlo)", "ratio_t_energy_near", "scalar-boundgain-ms-proj"),
+    Row("mode seeking: C near Tc (× Monte Carlo)", "ratio_heat_capacity_near", "scalar-boundgain-ms-proj"),
+    Row("CcGAN: width of T_e above Tc (× Monte Carlo)", "ratio_t_energy_above", "ccgan"),
 )
 
 FORMATS = {"spearman": (2, 1.0, ""), "mae": (2, 1.0, ""), "diversity": (3, 1.0, ""), "changed": (2, 100.0, " %"),
-           "dist": (1, 1.0, "")}  # per measure: decimals, scale and unit shown
+           "dist": (1, 1.0, ""), "ratio": (2, 1.0, "×")}  # per measure: decimals, scale and unit shown
 
 
 def _shown(metric: str, value: float, sd: float | None = None, seeds: int = 2) -> str:
@@ -93,11 +98,14 @@ def read_summary(path, label_set: str):
 
 
 def _stat(summary: dict, arm: str, metric: str):
-    """(mean, sd with 0 for one seed, seeds) of ``metric`` for ``arm``, or None where the arm is absent."""
+    """(mean, sd with 0 for one seed, seeds) of ``metric`` for ``arm``, or None where the arm is absent (or,
+    for a width ratio, the summary predates the widths)."""
     if arm not in summary:
         return None
     r = summary[arm]
     if f"{metric}_mean" not in r.index:
+        if metric.startswith("ratio_"):
+            return None
         raise UserError(f"scale table: the summaries have no column {metric}_mean")
     sd = float(r[f"{metric}_sd"])
     return float(r[f"{metric}_mean"]), (sd if np.isfinite(sd) else 0.0), int(r["seeds"])
@@ -193,5 +201,6 @@ NOTES = [
      "follows T worse and collapses; ε = 1e-6 changes little, 0.1 more). The factors are ours: no prediction."),
     ("Measures: spearman_all (grid), spearman_1_2 (inside [1, 2)), mae_all [J/k_B], diversity_flip (grid and "
      "above Tc), changed_ε (pixels changed, fp32, at Tc + ε), dist_e (⟨e⟩ against Monte Carlo, in the "
-     "reference's bootstrap sd at that scale)."),
+     "reference's bootstrap sd at that scale); ratio_<q>_<region>: the width (sd of T_e, or C) of a label's "
+     "images over Monte Carlo's in that region, the two-sided target's (docs/methods.md), 1 = as wide."),
 ]

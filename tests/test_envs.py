@@ -186,7 +186,7 @@ def test_readme_and_docs_links_resolve():
     """The README stays a front door (<= 300 lines) and every relative link of it and of docs/ resolves."""
     readme = REPO / "README.md"
     assert len(readme.read_text().splitlines()) <= 300
-    pages = [readme, *sorted((REPO / "docs").glob("*.md"))]
+    pages = [readme, *sorted((REPO / "docs").rglob("*.md"))]
     assert len(pages) > 1
     broken = []
     for page in pages:

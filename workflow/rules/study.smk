@@ -1,4 +1,4 @@
-# Study stage (bcgan.study.cells, docs/results.md): the comparison with its seed spread. Every cell (arm x
+# Study stage (bcgan.study.cells, docs/results/mini-study.md): the comparison with its seed spread. Every cell (arm x
 # label set x training seed) trains with the train rule's own command (TRAIN_COMMAND) at the study's
 # budget, is evaluated on one fixed grid and noise, and the summary gives mean ± sd over seeds.
 # Target: `snakemake study --config preset=<p>` (rule `study` in the Snakefile; not part of `all`: it

@@ -136,7 +136,7 @@ ABLATION_SPECS: dict[str, VariantSpec] = {
         VariantSpec("bcgan-unitplane", "bits", d_plane_init="unit"),
     )
 }
-# the study's further arms (docs/results.md): CGAN with a projection D as the official improved-CcGAN
+# the study's further arms (docs/results/mini-study.md): CGAN with a projection D as the official improved-CcGAN
 # cGAN, BcGAN's float16 bits with a projection D, and the control: the raw float T through BcGAN's widths
 STUDY_SPECS: dict[str, VariantSpec] = {
     spec.name: spec
@@ -244,7 +244,7 @@ class SelfAttention(nn.Module):
         g = F.max_pool2d(self.g(x), 2).reshape(b, self.c2, h * w // 4)
         # attn @ g^T, not g @ attn^T: the same products (bit-identical in fp32), but the gradient reaching
         # the softmax is then contiguous, and the softmax backward on a transposed gradient took a third
-        # of the 64x64 step on CPU (bf16: 37 -> 46 images/s, docs/results.md)
+        # of the 64x64 step on CPU (bf16: 37 -> 46 images/s, docs/results/midi.md)
         o = torch.bmm(attn, g.transpose(1, 2)).transpose(1, 2)
         o = o.reshape(b, self.c2, h, w).contiguous(memory_format=_layout(x))
         return x + self.gate * self.out(o)

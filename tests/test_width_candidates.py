@@ -134,3 +134,26 @@ def test_target_command_borrows_the_reference_arms_from_uniform(tmp_path, capsys
     assert main(["study", "target", *map(str, paths), "--ceiling", str(ceiling), "--out-csv", str(tmp_path / "x.csv"),
                  "--out-md", str(tmp_path / "x.md")]) == 2
     assert "name one with --labels" in capsys.readouterr().err and not (tmp_path / "x.md").exists()
+
+
+def test_arm_examples_figure_shows_monte_carlo_and_every_generator(tmp_path):
+    from bcgan.cli import main
+    from bcgan.nets.models import build_generator
+    from bcgan.training.checkpoints import save_generator
+
+    paths = []
+    for arm in ("scalar-boundgain-ms-proj", "scalar-boundgain-mbstd-proj"):
+        torch.manual_seed(0)
+        paths.append(tmp_path / f"{arm}.pt")
+        save_generator(paths[-1], build_generator(arm, 16, 8, 8, (0.05, 4.5)).eval())
+    png = tmp_path / "f.png"
+    assert main(["figure", "arm_examples", "--generators", *map(str, paths), "--temperatures", "1.5", "3.5",
+                 "--per-temperature", "2", "--pdf", str(tmp_path / "f.pdf"), "--png", str(png)]) == 0
+    assert png.stat().st_size > 0
+    from bcgan.figures import arm_examples
+
+    fig = arm_examples.draw([("a", np.zeros((4, 16, 16), np.uint8)), ("b", np.zeros((4, 16, 16), np.uint8))],
+                            [1.5, 3.5], 2)
+    assert len(fig.axes) == 8 and fig.axes[0].get_title(loc="left") == "T = 1.5 J/k_B"
+    assert main(["figure", "arm_examples", "--generators", str(paths[0]), "--names", "a", "b", "--temperatures",
+                 "1.5", "--pdf", str(tmp_path / "g.pdf")]) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bcgan.figures
 from bcgan.cli import add_plugins, plugin_modules
 
-EXTRA = ["physics"]  # the physics yardstick's figure (bcgan.figures.physics)
+EXTRA = ["physics", "arm_examples"]  # the physics yardstick's figure; images of several generators per label
 
 
 def add_parser(subparsers) -> None:

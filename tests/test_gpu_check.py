@@ -45,6 +45,15 @@ def test_quick_cpu_check_runs_every_step(tmp_path):
                             r"peak_mb=nan projected_h=\S+ paper_h=22\.5-28\.4$")
             assert float(m.group(1)) > 0
         assert float(_one(lines, rf"^bench smoke_{variant}_L16 bf16_over_fp32=([\d.]+)$").group(1)) > 0
+        mflop = set()
+        for prec in ("fp32", "bf16"):  # FLOPs per image are the same in both precisions; the share is > 0
+            m = _one(lines, rf"^bench smoke_{variant}_L16 {prec} mflop_per_image=(\S+) gflop_per_s=(\S+) "
+                            r"matmul_share=(\S+)$")
+            mflop.add(m.group(1))
+            assert float(m.group(2)) > 0 and float(m.group(3)) > 0
+        assert len(mflop) == 1
+    m = _one(lines, r"^bench matmul device=cpu n=1024 fp32_gflop_per_s=(\S+) bf16_gflop_per_s=(\S+)$")
+    assert float(m.group(1)) > 0 and float(m.group(2)) > 0
     assert _one(lines, r"^bench smoke auto_path=(\w+) projected_wall_h=\S+$").group(1) == "fp32"  # smoke: fp32
     _one(lines, r"^profile bcgan bf16 aten::")
     assert float(_one(lines, r"^vicinal_batch host_ms_per_iteration=([\d.]+)").group(1)) > 0

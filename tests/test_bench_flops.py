@@ -126,3 +126,20 @@ def test_matmul_size_zero_skips_the_ceiling(capsys):
     out = capsys.readouterr().out
     assert "smoke_cgan64_L16_mflop_fp32=" in out and "smoke_cgan64_L16_gflops_fp32=" in out
     assert "share" not in out and "matmul_" not in out
+
+
+def test_profile_step_script_puts_every_operator_in_a_family(tmp_path):
+    """scripts/profile-step at smoke size: it runs, and its families' shares add up to the whole step."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "profile-step"
+    proc = subprocess.run([sys.executable, str(script), "--preset", "smoke", "--variant", "bcgan-proj", "--batch", "4",
+                           "--steps", "1", "--warmup", "1"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    shares = dict(re.findall(r"^(\S.*?)\s+[\d.]+ ms/step\s+([\d.]+) %", proc.stdout, re.M))
+    assert {"matmul/conv", "spectral norm", "batch norm", "softmax", "optimizer", "casts"} <= set(shares), proc.stdout
+    assert sum(map(float, shares.values())) == pytest.approx(100, abs=0.5)
+    assert re.search(r"mflop_per_image=[\d.]+", proc.stdout) and re.search(r"kernels_share=[\d.]+", proc.stdout)

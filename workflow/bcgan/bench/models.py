@@ -12,7 +12,7 @@ Prints ONE line of key=value pairs. For each preset and variant, key ``<preset>_
 rate, G+D steps only), and on CUDA ``<key>_mb_fp32`` / ``<key>_mb_bf16``, the peak memory.
 The precisions are measured in alternation ``--repeats`` times and the best rate of each is kept.
 
-How close to the limit (docs/development.md, "Reading the FLOP columns"): ``<key>_mflop_<prec>`` is
+How close to the limit (docs/development.md, same title): ``<key>_mflop_<prec>`` is
 the FLOPs of one training step per image in millions, counted with ``torch.utils.flop_counter``'s
 ``FlopCounterMode`` on a warm-up step (matmuls, batched matmuls and convolutions, forward and backward;
 nothing else), ``<key>_gflops_<prec>`` the achieved GFLOP/s (FLOPs per image x images/s), and

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "bcgan"
 
 # rank of each top-level part of bcgan; equal ranks may not import each other
 RANK = {
-    "errors": 0, "io": 1, "memory": 1,
+    "errors": 0, "io": 1, "memory": 1, "variants": 1,
     "data": 2, "psd": 3, "nets": 4, "training": 5, "evaluation": 6, "study": 7,
     "figures": 8, "tables": 8,
     "config": 9, "resources": 9, "plan": 9,

@@ -129,6 +129,7 @@ def validate(cfg: dict) -> None:
     if not 1 <= k_min < k_max <= size // 2 - 1:
         raise UserError(f"config psd.k_min/k_max: {k_min}..{k_max} not allowed (need 1 <= k_min < k_max <= "
                         f"{size // 2 - 1} = data.size/2 - 1)")
+    _check_variants(cfg)
     seen = set()
     for k, entry in enumerate(cfg["study"]["label_sets"]):
         labels = entry["labels"]
@@ -141,6 +142,26 @@ def validate(cfg: dict) -> None:
     if cfg["train"]["batch_size"] > data["n_images"]:
         raise UserError(f"config train.batch_size: {cfg['train']['batch_size']} exceeds data.n_images "
                         f"({data['n_images']})")
+
+
+def _check_variants(cfg: dict) -> None:
+    """Every variant and arm the config names is registered (bcgan.variants), with one line naming the key;
+    ``models.variants`` takes the variants ``all`` may train (groups paper and workflow)."""
+    from bcgan.variants import names
+
+    trainable, known = names("paper", "workflow"), names()
+    for k, v in enumerate(cfg["models"]["variants"]):
+        if v not in trainable:
+            raise UserError(f"config models.variants.{k}: {v!r} is not one of {', '.join(trainable)}")
+    for net in ("g_channels", "d_channels"):
+        for v in cfg["models"][net]:
+            if v != "default" and v not in trainable:
+                raise UserError(f"config models.{net}: unknown key {v!r} (allowed: default, {', '.join(trainable)})")
+    for k, entry in enumerate(cfg["study"]["label_sets"]):
+        for j, arm in enumerate(entry["arms"]):
+            if arm not in known:
+                raise UserError(f"config study.label_sets.{k}.arms.{j}: {arm!r} is not a registered arm "
+                                f"(bcgan.variants; known: {', '.join(known)})")
 
 
 def resolve(user_config: dict) -> dict:

@@ -13,6 +13,7 @@ sys.path.insert(0, f"{workflow.basedir}/workflow")
 
 from bcgan.config import resolve
 from bcgan.errors import UserError
+from bcgan.figures import PANELS
 from bcgan.nets.names import base_arm, uses_y2h, vicinal_loss
 from bcgan.plan import (
     damaged_hdf5,
@@ -46,10 +47,10 @@ PHYSICS_SEEDS = {"a": CFG["seed"] + 1, "b": CFG["seed"] + 2}
 N_SHARDS = math.ceil(DATA["n_images"] / DATA["shard_size"])
 VARIANTS = CFG["models"]["variants"]
 # Figures that compare particular variants exist only when the preset trains all of them.
-FIG3_VARIANTS = ["ccgan", "bcgan"]
-FIG4_VARIANTS = ["cgan64", "cgan256", "cgan1024"]
-FIG10_VARIANTS = ["bcgan", "ccgan"]
-FIG11_VARIANTS = ["cgan64", "cgan256"]
+FIG3_VARIANTS = list(PANELS["fig3_ccgan_bcgan"])
+FIG4_VARIANTS = list(PANELS["fig4_cgan"])
+FIG10_VARIANTS = list(PANELS["fig10_activity_full"])
+FIG11_VARIANTS = list(PANELS["fig11_cgan_lookup"])
 
 
 # Memory (MB) and runtime (minutes) per rule, measured from the benchmark files of a run of this preset

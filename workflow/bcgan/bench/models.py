@@ -77,7 +77,7 @@ def build_step(variant: str, image_size: int, g_channels: int, d_channels: int, 
     from bcgan.nets.ccgan import build_y2h
 
     torch.manual_seed(seed)
-    y2h = build_y2h() if variant == "ccgan" else None
+    y2h = build_y2h() if variant_spec(variant).kind == "ccgan" else None
     fmt = memory_format(precision, device)
     G = build_generator(variant, image_size, g_channels, z_dim, T_RANGE, y2h=y2h).to(device, memory_format=fmt)
     D = build_discriminator(variant, image_size, d_channels, T_RANGE, y2h=y2h).to(device, memory_format=fmt)

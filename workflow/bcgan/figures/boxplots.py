@@ -16,6 +16,7 @@ from bcgan.errors import UserError
 from bcgan.evaluation.activity import Activity, dead_mask
 from bcgan.figures.style import plt
 from bcgan.nets.names import ORDER, title, variant_rank
+from bcgan.variants import REGISTRY
 
 ALIVE, DEAD = "tab:blue", "tab:red"
 
@@ -100,7 +101,7 @@ def draw_activity(acts: list[Activity], *, neurons: int | None, truncated: bool,
         idx = np.arange(e if neurons is None else min(neurons, e))
         draw_boxes(ax, act.outputs, idx, truncated=truncated, dead=dead)
         ax.set_title(panel_title(act, dead, len(idx)))
-        if act.variant.startswith("cgan"):
+        if act.variant in REGISTRY and REGISTRY[act.variant].kind == "cgan":
             ax.set_xlabel("lookup-table entry (column)")
             ax.set_ylabel("entry value (all classes)")
     for ax in list(axes.flat)[len(acts):]:

@@ -5,9 +5,10 @@ Whiskers to min/max (untruncated); dead neurons (range < dead_range) in red.
 
 from __future__ import annotations
 
+from bcgan.figures import PANELS
 from bcgan.figures.boxplots import add_common_arguments, draw_untruncated, run_untruncated
 
-VARIANTS = ("bcgan", "ccgan")
+VARIANTS = PANELS["fig10_activity_full"]
 
 
 def draw(activities, *, dead_range: float):

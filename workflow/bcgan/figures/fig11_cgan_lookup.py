@@ -5,9 +5,10 @@ Each box is one of the 128 columns of the K x 128 table over all K classes; whis
 
 from __future__ import annotations
 
+from bcgan.figures import PANELS
 from bcgan.figures.boxplots import add_common_arguments, draw_untruncated, run_untruncated
 
-VARIANTS = ("cgan64", "cgan256")
+VARIANTS = PANELS["fig11_cgan_lookup"]
 
 
 def draw(activities, *, dead_range: float):

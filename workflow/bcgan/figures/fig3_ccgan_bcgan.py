@@ -5,9 +5,10 @@ Drawing shared with Fig 4 in bcgan.figures.comparison (see there for the panels)
 
 from __future__ import annotations
 
+from bcgan.figures import PANELS
 from bcgan.figures.comparison import add_comparison_arguments, run_comparison
 
-VARIANTS = ("ccgan", "bcgan")
+VARIANTS = PANELS["fig3_ccgan_bcgan"]
 
 
 def add_arguments(parser) -> None:

@@ -5,9 +5,10 @@ Drawing shared with Fig 3 in bcgan.figures.comparison (see there for the panels)
 
 from __future__ import annotations
 
+from bcgan.figures import PANELS
 from bcgan.figures.comparison import add_comparison_arguments, run_comparison
 
-VARIANTS = ("cgan64", "cgan256", "cgan1024")
+VARIANTS = PANELS["fig4_cgan"]
 
 
 def add_arguments(parser) -> None:

@@ -1,29 +1,28 @@
-"""How the variants are called and ordered in tables and figures (the paper's wording and order).
+"""How the variants are called and ordered in tables and figures, and how an arm trains, from the registry.
 
-Tables name a variant as the paper's Table 1 does ("CGAN 64 classes"); figure panels use the
-shorter title form ("CGAN, 64 classes"). A variant missing here is shown by its own name.
+Tables name a variant as the paper's Table 1 does ("CGAN 64 classes"); figure panels use the shorter title
+form ("CGAN, 64 classes"); both are fields of the variant's entry in ``bcgan.variants`` (torch-free: the
+Snakefile plans with these). A name that is not registered is shown as itself.
 """
 
 from __future__ import annotations
 
-TABLE_LABELS = {"ccgan": "CcGAN", "cgan64": "CGAN 64 classes", "cgan256": "CGAN 256 classes",
-                "cgan1024": "CGAN 1024 classes", "bcgan": "BcGAN", "bcgan-proj": "BcGAN, projection D"}
+from bcgan.variants import REGISTRY, names, variant_spec
 
 
 def label(variant: str) -> str:
-    """Human-readable name of a variant (the paper's wording)."""
-    return TABLE_LABELS.get(variant, variant)
-
-
-FIGURE_TITLES = {"ccgan": "CcGAN", "cgan64": "CGAN, 64 classes", "cgan256": "CGAN, 256 classes",
-                 "cgan1024": "CGAN, 1024 classes", "bcgan": "BcGAN", "bcgan-proj": "BcGAN, projection D",
-                 "bcgan16": "BcGAN (float16)"}
-ORDER = ["ccgan", "cgan64", "cgan256", "cgan1024", "bcgan", "bcgan-proj", "bcgan16"]
+    """Human-readable name of a variant in a table (the paper's wording)."""
+    spec = REGISTRY.get(variant)
+    return variant if spec is None else spec.table_label or spec.title or variant
 
 
 def title(variant: str) -> str:
     """A variant's name on a figure panel or legend."""
-    return FIGURE_TITLES.get(variant, variant)
+    spec = REGISTRY.get(variant)
+    return variant if spec is None else spec.title or variant
+
+
+ORDER = names("paper", "workflow")  # the paper's order, then the workflow's own variants
 
 
 def variant_rank(variant: str, order=ORDER) -> int:
@@ -31,21 +30,16 @@ def variant_rank(variant: str, order=ORDER) -> int:
     return order.index(variant) if variant in order else len(order)
 
 
-# How an arm trains, from its name alone (torch-free: the Snakefile plans with it); tests/test_encodings.py
-# checks these against the variant registry (bcgan.nets.models: VariantSpec.kind and .loss).
 def base_arm(variant: str) -> str:
     """The arm whose nets a loss arm shares, widths included: ``X-vicinal`` -> X, ``ccgan-hinge`` -> ccgan."""
-    for suffix in ("-vicinal", "-hinge"):
-        if variant.endswith(suffix):
-            return variant.removesuffix(suffix)
-    return variant
+    return variant_spec(variant).shares_nets_with or variant
 
 
 def uses_y2h(variant: str) -> bool:
     """Conditioned on CcGAN's pretrained y2h (ccgan, ccgan-hinge)."""
-    return base_arm(variant) == "ccgan"
+    return variant_spec(variant).kind == "ccgan"
 
 
 def vicinal_loss(variant: str) -> bool:
     """Trained with CcGAN's vicinal loss (ccgan, every ``-vicinal`` arm): takes the ccgan settings."""
-    return variant == "ccgan" or variant.endswith("-vicinal")
+    return variant_spec(variant).loss == "vicinal"

@@ -23,6 +23,7 @@ import numpy as np
 from bcgan.errors import UserError
 from bcgan.io import read_csv
 from bcgan.nets.names import label
+from bcgan.variants import variant_spec
 from bcgan.tables import format_count, write_table
 
 # The paper's Table 1: totals and training hours (parameter columns come with the params CSV).
@@ -95,7 +96,8 @@ def build(params, train_seconds: dict, pretrain_seconds: dict):
         if v not in train_seconds:
             raise UserError(f"no training benchmark for variant {v}: expected train_{v}.tsv")
         pre = 0.0
-        if v == "ccgan":
+        pretrained = variant_spec(v).kind == "ccgan"  # its regressor and y2h are trained first
+        if pretrained:
             absent = [k for k in PRETRAIN_RULES if k not in pretrain_seconds]
             if absent:
                 raise UserError(f"CcGAN training time needs its pretraining benchmark(s): "
@@ -106,7 +108,7 @@ def build(params, train_seconds: dict, pretrain_seconds: dict):
         row = {"variant": v, "model": label(v),
                "total": counts["gen"] + counts["disc"] + counts["embed_g"] + counts["embed_d"], **counts,
                "train_hours": (train_seconds[v] + pre) / 3600.0,
-               "pretrain_hours": pre / 3600.0 if v == "ccgan" else np.nan,
+               "pretrain_hours": pre / 3600.0 if pretrained else np.nan,
                "paper_total": PAPER_TOTAL.get(v, np.nan)}
         for k in PARAM_COLUMNS:
             row[f"paper_{k}"] = r.get(f"paper_{k}", np.nan)
@@ -138,12 +140,13 @@ def markdown_frame(table):
 
         ours_t = _hours(r["train_hours"])
         paper_t = _hours(r["paper_train_hours"])
-        if r["variant"] == "ccgan":
+        pretrained = variant_spec(r["variant"]).kind == "ccgan"
+        if pretrained:
             ours_t += f" ({_hours(r['pretrain_hours'])})"
             paper_t += f" ({_hours(r['paper_pretrain_hours'])})"
         embed_g = pair("embed_g")
         embed_d = pair("embed_d")
-        if r["variant"] == "ccgan":  # the paper lists the ResNet size with the MLP in parentheses
+        if pretrained:  # the paper lists the ResNet size with the MLP in parentheses
             embed_g = f"{format_count(r['regressor'])} ({format_count(r['embed_g'])}) / " \
                       f"{format_count(r['paper_regressor'])} ({format_count(r['paper_embed_g'])})"
             embed_d = f"{format_count(r['regressor'])} ({format_count(r['embed_d'])}) / " \

@@ -136,7 +136,7 @@ rule fig11:
 
 rule fig6:
     input:
-        perturbation_files(["bcgan"]),
+        perturbation_files(PANELS["fig6_epsilon"]),
     output:
         pdf=f"{RESULTS}/figures/fig6_epsilon.pdf",
         png=report(
@@ -160,7 +160,7 @@ rule fig6:
 
 rule fig9:
     input:
-        perturbation_files(["bcgan"]),
+        perturbation_files(PANELS["fig9_epsilon_noise"]),
     output:
         pdf=f"{RESULTS}/figures/fig9_epsilon_noise.pdf",
         png=report(

@@ -129,13 +129,13 @@ def generator_path(variant):
 def train_inputs(wildcards):
     """Training shards and the response model (progress evaluation), plus the pretrained y2h for ccgan."""
     inputs = {"shards": shard_paths(), "response": f"{RESULTS}/psd/response.json"}
-    if wildcards.variant == "ccgan":
+    if uses_y2h(wildcards.variant):
         inputs["y2h"] = f"{RESULTS}/models/ccgan/y2h.pt"
     return inputs
 
 
 def y2h_option(wildcards, input):
-    return f"--y2h {input.y2h}" if wildcards.variant == "ccgan" else ""
+    return f"--y2h {input.y2h}" if uses_y2h(wildcards.variant) else ""
 
 
 def progress_options(every=True):
@@ -176,7 +176,7 @@ def params_options():
 def train_benchmarks():
     """Benchmark TSVs of every training job (CcGAN: plus its regressor and y2h pretraining)."""
     files = [f"{BENCHMARKS}/train_{v}.tsv" for v in VARIANTS]
-    if "ccgan" in VARIANTS:
+    if any(uses_y2h(v) for v in VARIANTS):
         files += [f"{BENCHMARKS}/ccgan_regressor.tsv", f"{BENCHMARKS}/ccgan_y2h.tsv"]
     return files
 
@@ -369,8 +369,8 @@ def final_outputs():
     optional = {
         "fig3_ccgan_bcgan": FIG3_VARIANTS,
         "fig4_cgan": FIG4_VARIANTS,
-        "fig6_epsilon": ["bcgan"],
-        "fig9_epsilon_noise": ["bcgan"],
+        "fig6_epsilon": PANELS["fig6_epsilon"],
+        "fig9_epsilon_noise": PANELS["fig9_epsilon_noise"],
         "fig10_activity_full": FIG10_VARIANTS,
         "fig11_cgan_lookup": FIG11_VARIANTS,
     }

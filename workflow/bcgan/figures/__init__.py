@@ -7,6 +7,8 @@ modules and by the Snakefile, which plans a figure only where the preset trains 
 PANELS = {
     "fig3_ccgan_bcgan": ("ccgan", "bcgan"),
     "fig4_cgan": ("cgan64", "cgan256", "cgan1024"),
+    "fig6_epsilon": ("bcgan",),
+    "fig9_epsilon_noise": ("bcgan",),
     "fig10_activity_full": ("bcgan", "ccgan"),
     "fig11_cgan_lookup": ("cgan64", "cgan256"),
 }

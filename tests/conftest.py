@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # What a user's checkout holds for running the workflow (the package itself is pip-installed).
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow/rules", "workflow/schemas", "workflow/report",
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow/rules", "workflow/report",
                   "profiles", "workflow/resources", "envs"]
 
 

@@ -206,3 +206,18 @@ def _anchors(page) -> set[str]:
     """GitHub's heading anchors of a Markdown page: lower case, punctuation dropped, spaces -> '-'."""
     headings = re.findall(r"^#+ (.+)$", page.read_text(), re.M)
     return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_file_the_package_reads_is_package_data():
+    """A non-editable `pip install .` runs: the config's presets and schema sit inside the package, in what
+    pyproject.toml ships as package data (the schema once lived outside it, beside workflow/rules)."""
+    import fnmatch
+    import tomllib
+
+    from bcgan import config
+
+    package = REPO / "workflow" / "bcgan"
+    shipped = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["bcgan"]
+    for path in (config.PRESETS_FILE, config.SCHEMA_FILE):
+        assert path.exists() and path.parent == package, path
+        assert any(fnmatch.fnmatch(path.name, pattern) for pattern in shipped), path.name

@@ -1,7 +1,8 @@
 """Configuration: a named preset merged with the user's overrides, validated with one-line errors.
 
-The workflow's config.yaml holds ``preset:`` plus any overrides. Presets live in ``presets.yaml`` beside
-this module so the CLI (e.g. ``bcgan params --preset paper``) sees the same values as Snakemake.
+The workflow's config.yaml holds ``preset:`` plus any overrides. Presets live in ``presets.yaml`` and the
+schema in ``config.schema.yaml``, both beside this module (package data), so the CLI (e.g. ``bcgan params
+--preset paper``) sees the same values as Snakemake, also from a non-editable install.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bcgan.data import TC
 from bcgan.errors import UserError
 
 PRESETS_FILE = Path(__file__).with_name("presets.yaml")
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+SCHEMA_FILE = Path(__file__).with_name("config.schema.yaml")  # package data, as presets.yaml: `pip install .` works
 
 
 @cache

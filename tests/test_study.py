@@ -212,6 +212,11 @@ def test_embedding_target_width_has_two_sides_inclusive_bounds():
     assert v["narrow"]["chi"][0]
     assert not v["wide"]["chi"][0] and "seed 2 above 2.30" in v["wide"]["chi"][1]
     assert not v["wide"]["heat_capacity"][0] and v["wide"]["heat_capacity"][1].startswith("1.00–1.00 / 1.00–9.00")
+    from bcgan.study.target import seed_frame
+
+    seeds = seed_frame([c for c in cells if c["arm"] in ("wide", "edges")]).set_index(["arm", "seed"])
+    assert seeds.loc[("wide", 2), "chi"] == "1.00 / 1.00 / 2.30 ✗" and seeds.loc[("wide", 2), "widths"] == "miss"
+    assert seeds.loc[("edges", 1), "widths"] == "pass" and seeds.loc[("wide", 1), "widths"] == "pass"
 
 
 def test_physics_metrics_are_the_distances_of_every_observable_and_the_peaks(tmp_path):

@@ -130,7 +130,9 @@ def test_target_command_borrows_the_reference_arms_from_uniform(tmp_path, capsys
                  "--out-csv", str(tmp_path / "t.csv"), "--out-md", str(out)]) == 0
     text = out.read_text()
     assert "labels grid:100" in text and "come from uniform labels" in text
-    assert [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| new")] == ["new"]
+    # one verdict row, then the width criteria of its two grid:100 seeds (the uniform cells of "new" not judged)
+    assert [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| new")] == ["new"] * 3
+    assert "seed by seed" in text and "| ccgan" not in text.split("seed by seed")[1]
     assert main(["study", "target", *map(str, paths), "--ceiling", str(ceiling), "--out-csv", str(tmp_path / "x.csv"),
                  "--out-md", str(tmp_path / "x.md")]) == 2
     assert "name one with --labels" in capsys.readouterr().err and not (tmp_path / "x.md").exists()

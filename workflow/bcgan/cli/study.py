@@ -140,7 +140,7 @@ def run_ceiling(args) -> int:
 def run_target(args) -> int:
     from bcgan.errors import UserError
     from bcgan.study.cells import read_ceiling, read_cells
-    from bcgan.study.target import NOTES, judge, markdown_frame
+    from bcgan.study.target import NOTES, judge, markdown_frame, seed_frame
     from bcgan.tables import write_table
 
     cells = read_cells(args.cells)
@@ -161,7 +161,9 @@ def run_target(args) -> int:
     shown = markdown_frame(judge(judged + borrowed, ceiling, reference=args.reference, baseline=args.baseline))
     notes = NOTES + ([f"Label set {labels}: the reference and baseline arms' cells come from uniform labels "
                       "(the same evaluation grid and noise)."] if borrowed else [])
-    write_table(shown, args.out_csv, shown, args.out_md, title=f"The embedding target, labels {labels}", notes=notes)
+    write_table(shown, args.out_csv, shown, args.out_md, title=f"The embedding target, labels {labels}", notes=notes,
+                sections=[("The width criteria seed by seed (× Monte Carlo, below / near / above Tc; ✗ out of bounds)",
+                           seed_frame(judged))])
     print(shown.to_string(index=False))
     return 0
 

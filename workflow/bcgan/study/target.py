@@ -113,6 +113,28 @@ def judge(cells: list[dict], ceiling: dict, *, reference: str = "ccgan", baselin
     return out
 
 
+def seed_frame(cells: list[dict]):
+    """The width criteria seed by seed: per arm and seed, the three ratios below / near / above Tc, each
+    marked ✗ where it is out of its bounds, and whether the seed passes all three."""
+    import pandas as pd
+
+    rows = []
+    for c in sorted(cells, key=lambda c: (c["arm"], c["seed"])):
+        row, ok = {"arm": c["arm"], "seed": c["seed"]}, True
+        for name, q in WIDTH_CRITERIA.items():
+            low, high = WIDTH_BOUNDS[q]
+            shown = []
+            for r in REGIONS:
+                x = c.get(f"ratio_{q}_{r}", np.nan)
+                inside = bool(low <= x <= high)
+                ok &= inside
+                shown.append(f"{x:.2f}" + ("" if inside else " ✗"))
+            row[name] = " / ".join(shown)
+        row["widths"] = "pass" if ok else "miss"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def markdown_frame(verdicts: dict):
     """One row per arm: ✓ or ✗ per criterion with the value it rests on, and whether all pass."""
     import pandas as pd

@@ -56,3 +56,14 @@ def test_a_non_finite_number_is_one_line_naming_the_option(tmp_path, monkeypatch
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {named}"), err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_finished_command_leaves_the_full_parser_behind():
+    """main() builds only the parser of the command it runs; after it, build_parser() has them all again
+    (a later main() or a test that reads the parser must not see only the last command's)."""
+    from bcgan.cli import build_parser, main
+
+    assert main(["params", "--preset", "smoke"]) == 0
+    parser = build_parser()
+    commands = next(a.choices for a in parser._actions if isinstance(getattr(a, "choices", None), dict))
+    assert {"params", "train", "study", "generate", "figure"} <= set(commands)

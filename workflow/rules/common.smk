@@ -234,12 +234,15 @@ def study_cells():
 
 def study_targets():
     """The embedding target of each label set (bcgan.study.target): where the study has the reference and
-    baseline arms (ccgan, bcgan-proj) in that label set or in uniform, whose cells it then reads."""
+    baseline arms (ccgan, bcgan-proj) in that label set or in uniform, whose cells it then reads.
+    """
     arms = {label_set_dir(e["labels"]): set(e["arms"]) for e in STUDY["label_sets"]}
     return [
         f"{STUDY_DIR}/target_{labels}.md"
         for labels, have in arms.items()
-        if all(a in have or a in arms.get("uniform", ()) for a in ("ccgan", "bcgan-proj"))
+        if all(
+            a in have or a in arms.get("uniform", ()) for a in ("ccgan", "bcgan-proj")
+        )
     ]
 
 

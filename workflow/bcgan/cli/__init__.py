@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted: bcgan {requested(0) or ''} stopped; no partial output was left", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     finally:
+        _words.clear()  # the next build_parser() (another call, a test) sees every command again
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
 

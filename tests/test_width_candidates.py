@@ -159,3 +159,18 @@ def test_arm_examples_figure_shows_monte_carlo_and_every_generator(tmp_path):
     assert len(fig.axes) == 8 and fig.axes[0].get_title(loc="left") == "T = 1.5 J/k_B"
     assert main(["figure", "arm_examples", "--generators", str(paths[0]), "--names", "a", "b", "--temperatures",
                  "1.5", "--pdf", str(tmp_path / "g.pdf")]) == 2
+
+
+def test_widths_figure_puts_every_cell_on_each_quantitys_log_axis():
+    from bcgan.figures import study_widths
+    from bcgan.study.target import WIDTH_BOUNDS
+
+    cells = [{"arm": arm, "label_set": "uniform", "seed": s,
+              **{f"ratio_{q}_{r}": v for q in ("t_energy", "chi", "heat_capacity") for r in ("below", "near", "above")}}
+             for arm, v in (("narrow", 0.1), ("wide", 8.0)) for s in (1, 2)]
+    fig = study_widths.draw(cells, WIDTH_BOUNDS)
+    axes = fig.axes
+    assert len(axes) == 3 and all(ax.get_yscale() == "log" for ax in axes)
+    points = [y for line in axes[1].get_lines() for y in line.get_ydata() if line.get_marker() == "o"]
+    assert sorted(points) == [0.1] * 6 + [8.0] * 6  # two seeds x three regions per arm
+    assert axes[0].get_ylabel().startswith("ratio to Monte Carlo")

@@ -213,6 +213,12 @@ rule study_summary:
             caption="../report/study_response.rst",
             category="Study",
         ),
+        widths_pdf=f"{STUDY_DIR}/widths.pdf",
+        widths_png=report(
+            f"{STUDY_DIR}/widths.png",
+            caption="../report/study_widths.rst",
+            category="Study",
+        ),
     log:
         f"{LOGS}/study/summary.log",
     benchmark:
@@ -225,7 +231,8 @@ rule study_summary:
         runtime=runtime("study_summary"),
     shell:
         "python -m bcgan study summary {input.cells} --ceiling {input.ceiling} --out-csv {output.csv} --out-md {output.md}"
-        " --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        " --pdf {output.pdf} --png {output.png} --widths-pdf {output.widths_pdf} --widths-png {output.widths_png}"
+        " > {log} 2>&1"
 
 
 rule study_target:

@@ -67,6 +67,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out-md", type=Path, required=True)
     p.add_argument("--pdf", type=Path, required=True)
     p.add_argument("--png", type=Path, required=True)
+    p.add_argument("--widths-pdf", type=Path, default=None, help="the widths figure (bcgan.figures.study_widths)")
+    p.add_argument("--widths-png", type=Path, default=None)
     p.set_defaults(func=run_summary)
 
     p = sub.add_parser("scale", help="the scale table: each claim and factor in two study summaries")
@@ -202,6 +204,11 @@ def run_summary(args) -> int:
                           ("Width of a label's images against Monte Carlo's (sd of T_e, χ, C; 1 = as wide; target "
                            "[0.5, 1.5] and [0.5, 2.25])", width_frame(summary))])
     save_figure(study_response.draw(cells), args.pdf, args.png)
+    if args.widths_pdf is not None:
+        from bcgan.figures import study_widths
+        from bcgan.study.target import WIDTH_BOUNDS
+
+        save_figure(study_widths.draw(cells, WIDTH_BOUNDS), args.widths_pdf, args.widths_png)
     print(markdown_frame(table).to_string(index=False))
     return 0
 

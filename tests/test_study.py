@@ -244,3 +244,27 @@ def test_t_response_figure_labels_the_t_axis_of_every_column():
     labelled = [ax.get_title() for ax in axes
                 if ax.get_xlabel() and any(t.get_text() for t in ax.get_xticklabels())]
     assert labelled == ["arm5", "arm6", "arm7", "arm8"]
+
+
+def test_cells_of_another_training_length_live_in_a_folder_of_their_own(tmp_path):
+    """A study at the preset's own epochs keeps results/<preset>/study/<labels>/...; another length trains its
+    cells under study/epochs<N>/, so no cell resumes from or replaces one of another length (issue 41),
+    while the data and CcGAN's pretraining stay shared."""
+    from conftest import copy_workflow
+
+    from bcgan.study.cells import study_cell_tag
+
+    assert study_cell_tag(1, "smoke") == "" and study_cell_tag(6, "mini") == "" and study_cell_tag(30, "mini") == "epochs30"
+    work = copy_workflow(tmp_path / "wf")
+    (work / "long.yaml").write_text("study: {epochs: 2}\n")
+    for extra, folder in (([], "results/smoke/study/"), (["long.yaml"], "results/smoke/study/epochs2/")):
+        proc = snakemake(work, "study", "--cores", "1", "--dry-run", "--printshellcmds", "--configfile", "config.yaml",
+                         *extra, "--config", "preset=smoke")
+        lines = proc.stdout.splitlines()
+        train = [c for c in lines if "bcgan train gan" in c and "--checkpoint results/smoke/study" in c]
+        assert len(train) == 4 and all(f"--checkpoint {folder}uniform/" in c or f"--checkpoint {folder}grid4/" in c
+                                       for c in train), train[:1]
+        assert all(("/epochs2/" in c) == bool(extra) for c in train)
+        assert any("results/smoke/study/data/grid4/shard_0.h5" in c for c in train)  # the data stay shared
+        summary = [c for c in lines if "bcgan study summary" in c]
+        assert summary and f"--out-csv {folder}summary.csv" in summary[0]

@@ -21,7 +21,7 @@ from bcgan.plan import (
     slurm_cores_problem,
     slurm_node_cpus,
 )
-from bcgan.study.cells import label_set_dir
+from bcgan.study.cells import label_set_dir, study_cell_tag
 
 try:
     CFG = resolve(config)
@@ -207,7 +207,13 @@ TRAIN_COMMAND = (
 
 # --- study (bcgan.study.cells) ---------------------------------------------------------------------------
 STUDY = CFG["study"]
-STUDY_DIR = f"{RESULTS}/study"
+STUDY_DIR = f"{RESULTS}/study"  # the study's data, CcGAN pretraining and real-image ceiling, shared
+# The cells at another training length than the preset's own live in a folder of their own (issue 41),
+# so that a 30-epoch cell never resumes from, or overwrites, a 6-epoch one; data and pretraining are shared.
+CELL_TAG = study_cell_tag(STUDY["epochs"], PRESET)
+CELL_DIR = f"{STUDY_DIR}/{CELL_TAG}" if CELL_TAG else STUDY_DIR
+CELL_LOGS = f"{LOGS}/study/{CELL_TAG}" if CELL_TAG else f"{LOGS}/study"
+CELL_TAG = f"_{CELL_TAG}" if CELL_TAG else ""
 
 
 LABEL_SETS = {
@@ -225,7 +231,7 @@ def study_shard_paths(labels_dir):
 def study_cells():
     """Every cell.json of the study: arm x label set x seed."""
     return [
-        f"{STUDY_DIR}/{label_set_dir(entry['labels'])}/{arm}/seed{seed}/cell.json"
+        f"{CELL_DIR}/{label_set_dir(entry['labels'])}/{arm}/seed{seed}/cell.json"
         for entry in STUDY["label_sets"]
         for arm in entry["arms"]
         for seed in STUDY["seeds"]
@@ -238,7 +244,7 @@ def study_targets():
     """
     arms = {label_set_dir(e["labels"]): set(e["arms"]) for e in STUDY["label_sets"]}
     return [
-        f"{STUDY_DIR}/target_{labels}.md"
+        f"{CELL_DIR}/target_{labels}.md"
         for labels, have in arms.items()
         if all(
             a in have or a in arms.get("uniform", ()) for a in ("ccgan", "bcgan-proj")

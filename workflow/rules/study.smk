@@ -96,16 +96,16 @@ rule study_train:
     input:
         unpack(study_train_inputs),
     output:
-        generator=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator.pt",
-        generator_ema=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator_ema.pt",
-        losses=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/losses.csv",
-        progress=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/progress.csv",
-        progress_ema=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/progress_ema.csv",
-        curve=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/loss_curve.png",
+        generator=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator.pt",
+        generator_ema=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator_ema.pt",
+        losses=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/losses.csv",
+        progress=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/progress.csv",
+        progress_ema=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/progress_ema.csv",
+        curve=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/loss_curve.png",
     log:
-        f"{LOGS}/study/train_{{labels}}_{{arm}}_seed{{seed}}.log",
+        f"{CELL_LOGS}/train_{{labels}}_{{arm}}_seed{{seed}}.log",
     benchmark:
-        f"{BENCHMARKS}/study_train_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+        f"{BENCHMARKS}/study_train{CELL_TAG}_{{labels}}_{{arm}}_seed{{seed}}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: CFG["train"]["threads"]
@@ -115,7 +115,7 @@ rule study_train:
         gpu=CFG["train"]["gpus"],
     params:
         variant=lambda w: w.arm,
-        checkpoint=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/checkpoint.pt",
+        checkpoint=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/checkpoint.pt",
         y2h=study_y2h_option,
         t_range=t_range(),
         g_channels=lambda w: g_channels(w.arm),
@@ -136,15 +136,15 @@ rule study_train:
 
 rule study_cell:
     input:
-        generator=f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator.pt",
+        generator=f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/generator.pt",
         shards=shard_paths(),
         response=f"{RESULTS}/psd/response.json",
     output:
-        f"{STUDY_DIR}/{{labels}}/{{arm}}/seed{{seed}}/cell.json",
+        f"{CELL_DIR}/{{labels}}/{{arm}}/seed{{seed}}/cell.json",
     log:
-        f"{LOGS}/study/cell_{{labels}}_{{arm}}_seed{{seed}}.log",
+        f"{CELL_LOGS}/cell_{{labels}}_{{arm}}_seed{{seed}}.log",
     benchmark:
-        f"{BENCHMARKS}/study_cell_{{labels}}_{{arm}}_seed{{seed}}.tsv"
+        f"{BENCHMARKS}/study_cell{CELL_TAG}_{{labels}}_{{arm}}_seed{{seed}}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -201,28 +201,28 @@ rule study_summary:
         cells=study_cells(),
         ceiling=f"{STUDY_DIR}/real_ceiling.json",
     output:
-        csv=f"{STUDY_DIR}/summary.csv",
+        csv=f"{CELL_DIR}/summary.csv",
         md=report(
-            f"{STUDY_DIR}/summary.md",
+            f"{CELL_DIR}/summary.md",
             caption="../report/study_summary.rst",
             category="Study",
         ),
-        pdf=f"{STUDY_DIR}/t_response.pdf",
+        pdf=f"{CELL_DIR}/t_response.pdf",
         png=report(
-            f"{STUDY_DIR}/t_response.png",
+            f"{CELL_DIR}/t_response.png",
             caption="../report/study_response.rst",
             category="Study",
         ),
-        widths_pdf=f"{STUDY_DIR}/widths.pdf",
+        widths_pdf=f"{CELL_DIR}/widths.pdf",
         widths_png=report(
-            f"{STUDY_DIR}/widths.png",
+            f"{CELL_DIR}/widths.png",
             caption="../report/study_widths.rst",
             category="Study",
         ),
     log:
-        f"{LOGS}/study/summary.log",
+        f"{CELL_LOGS}/summary.log",
     benchmark:
-        f"{BENCHMARKS}/study_summary.tsv"
+        f"{BENCHMARKS}/study_summary{CELL_TAG}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -241,16 +241,16 @@ rule study_target:
         cells=study_cells(),
         ceiling=f"{STUDY_DIR}/real_ceiling.json",
     output:
-        csv=f"{STUDY_DIR}/target_{{labels}}.csv",
+        csv=f"{CELL_DIR}/target_{{labels}}.csv",
         md=report(
-            f"{STUDY_DIR}/target_{{labels}}.md",
+            f"{CELL_DIR}/target_{{labels}}.md",
             caption="../report/study_target.rst",
             category="Study",
         ),
     log:
-        f"{LOGS}/study/target_{{labels}}.log",
+        f"{CELL_LOGS}/target_{{labels}}.log",
     benchmark:
-        f"{BENCHMARKS}/study_target_{{labels}}.tsv"
+        f"{BENCHMARKS}/study_target{CELL_TAG}_{{labels}}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: 1

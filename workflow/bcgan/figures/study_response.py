@@ -28,7 +28,7 @@ def draw(cells: list[dict]):
         ax.axvline(TC, color="grey", ls=":", lw=0.8)
         for c in (c for c in cells if c["arm"] == arm):
             ax.plot(c["grid"], c["mean_t_est"], color=colours[c["label_set"]], lw=0.9, alpha=0.8)
-        ax.set_title(arm)
+        ax.set_title(arm, fontsize=9 if len(arm) <= 24 else 7)  # the study's long arm names fit their panel
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(arms):]:
         ax.set_visible(False)

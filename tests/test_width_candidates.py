@@ -73,7 +73,7 @@ def test_candidates_differ_from_their_arm_only_where_named():
 
 
 @pytest.mark.parametrize("arm", ["scalar-boundgain-mbstd-proj", "scalar-boundgain-ms-mbstd-proj",
-                                 "scalar-boundgain-ms-aux-proj"])
+                                 "scalar-boundgain-ms-aux-proj", "scalar-boundgain-ms-aux-mbstd-proj"])
 def test_candidates_train_reproducibly(arm):
     rng = np.random.default_rng(0)
     images = (rng.random((128, 16, 16)) > 0.5).astype(np.uint8) * 255

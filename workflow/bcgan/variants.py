@@ -170,6 +170,10 @@ register(
                 g_gain_bound=0.5, mode_seeking=1.0, d_mbstd_group=4),
     VariantSpec("scalar-boundgain-ms-aux-proj", "bits", encoding="float", d_cond="projection", g_gain_bound=0.5,
                 mode_seeking=1.0, aux_epsilon=0.2),
+    # the one combination the width study's rule allows (docs/results/width.md): minibatch stddev with the term
+    # missed on the wide side only; the auxiliary regression is the candidate that narrowed
+    VariantSpec("scalar-boundgain-ms-aux-mbstd-proj", "bits", encoding="float", d_cond="projection",
+                g_gain_bound=0.5, mode_seeking=1.0, d_mbstd_group=4, aux_epsilon=0.2),
     VariantSpec("scalar-proj-vicinal", "bits", encoding="float", d_cond="projection", loss="vicinal",
                 shares_nets_with="scalar-proj"),
     VariantSpec("logfourier-proj-vicinal", "bits", encoding="logfourier", d_cond="projection", loss="vicinal",

@@ -135,7 +135,7 @@ DIFFERENCES: dict[str, str] = {
         "the term's weight 0.1 and 0.3; scalar-boundgain-mbstd-proj and scalar-boundgain-ms-mbstd-proj add "
         "StyleGAN2's minibatch-stddev channel to D's last 4x4 map (D's output and projection layers take 16 more "
         "inputs); scalar-boundgain-ms-aux-proj adds a regression head on D's features (Linear features->128, "
-        "ReLU, 128->1)."
+        "ReLU, 128->1); scalar-boundgain-ms-aux-mbstd-proj has both."
     ),
 }
 

@@ -11,7 +11,7 @@ import yaml
 # bcgan is installed: a checkout of other code never plans with one version and runs another.
 sys.path.insert(0, f"{workflow.basedir}/workflow")
 
-from bcgan.config import resolve
+from bcgan.config import presets, resolve
 from bcgan.errors import UserError
 from bcgan.figures import PANELS
 from bcgan.nets.names import base_arm, uses_y2h, vicinal_loss
@@ -210,7 +210,7 @@ STUDY = CFG["study"]
 STUDY_DIR = f"{RESULTS}/study"  # the study's data, CcGAN pretraining and real-image ceiling, shared
 # The cells at another training length than the preset's own live in a folder of their own (issue 41),
 # so that a 30-epoch cell never resumes from, or overwrites, a 6-epoch one; data and pretraining are shared.
-CELL_TAG = study_cell_tag(STUDY["epochs"], PRESET)
+CELL_TAG = study_cell_tag(STUDY["epochs"], presets()[PRESET]["study"]["epochs"])
 CELL_DIR = f"{STUDY_DIR}/{CELL_TAG}" if CELL_TAG else STUDY_DIR
 CELL_LOGS = f"{LOGS}/study/{CELL_TAG}" if CELL_TAG else f"{LOGS}/study"
 CELL_TAG = f"_{CELL_TAG}" if CELL_TAG else ""

@@ -63,12 +63,10 @@ def label_set_dir(label_set: str) -> str:
     return "uniform" if k is None else f"grid{k}"
 
 
-def study_cell_tag(epochs: int, preset: str) -> str:
-    """'' where a study trains its preset's own number of epochs, else ``epochs<N>``: the folder (under the
-    study's) of cells of another training length, so that no cell resumes or replaces one of another length."""
-    from bcgan.config import presets
-
-    own = presets()[preset]["study"]["epochs"]
+def study_cell_tag(epochs: int, own: int) -> str:
+    """'' where a study trains its preset's own number of epochs (``own``), else ``epochs<N>``: the folder
+    (under the study's) of cells of another training length, so that no cell resumes or replaces one of
+    another length."""
     return "" if int(epochs) == int(own) else f"epochs{int(epochs)}"
 
 

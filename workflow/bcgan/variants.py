@@ -34,8 +34,9 @@ class VariantSpec:
     mode_seeking: weight of the flip-invariant mode-seeking term in G's loss (Mao et al. 2019,
     ``bcgan.nets.losses.mode_seeking_loss``); G's step then draws two noises per label. 0: none.
     d_mbstd_group: 0, or g: D appends StyleGAN2's minibatch-stddev feature over groups of g consecutive
-    images (``bcgan.nets.models.MinibatchStd``), and training batches are made of groups of g images that share one label,
-    real and fake alike (``bcgan.training.loop.grouped_permutation``), so that D sees a label's spread.
+    images (``bcgan.nets.models.MinibatchStd``), and training batches are made of groups of g images that
+    share one label, real and fake alike (``bcgan.training.loop.grouped_permutation``), so that D sees a
+    label's spread.
     aux_epsilon: None, or ε in the label's units: D gets a regression head that predicts the raw label
     from its features, trained on real images only with the ε-insensitive L1 loss, and G is penalised by
     the head's ε-insensitive L1 error on its fakes (CcGAN-AVAR's auxiliary regression on the raw label;
@@ -93,7 +94,8 @@ def register(*specs: VariantSpec) -> None:
         if spec.name in REGISTRY:
             raise UserError(f"variant {spec.name!r} is registered twice")
         if spec.shares_nets_with is not None and spec.shares_nets_with not in REGISTRY:
-            raise UserError(f"variant {spec.name!r} shares the nets of {spec.shares_nets_with!r}, not registered before it")
+            raise UserError(f"variant {spec.name!r} shares the nets of {spec.shares_nets_with!r}, "
+                            "which is not registered before it")
         REGISTRY[spec.name] = spec
 
 

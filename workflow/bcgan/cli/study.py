@@ -164,7 +164,8 @@ def run_target(args) -> int:
     notes = NOTES + ([f"Label set {labels}: the reference and baseline arms' cells come from uniform labels "
                       "(the same evaluation grid and noise)."] if borrowed else [])
     write_table(shown, args.out_csv, shown, args.out_md, title=f"The embedding target, labels {labels}", notes=notes,
-                sections=[("The width criteria seed by seed (× Monte Carlo, below / near / above Tc; ✗ out of bounds)",
+                sections=[("The width criteria seed by seed (× Monte Carlo, below / near / above Tc; "
+                           "✗ out of bounds)",
                            seed_frame(judged))])
     print(shown.to_string(index=False))
     return 0

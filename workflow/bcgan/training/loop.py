@@ -439,7 +439,8 @@ def train_gan(images: np.ndarray, temperatures: np.ndarray, cfg: TrainConfig, *,
     spec = variant_spec(cfg.variant)
     group = spec.d_mbstd_group
     # drop the last partial batch: BN and the D loss see full batches
-    per_epoch = grouped_epoch_length(data.labels, group, data.batch_size) if group else images.shape[0] // data.batch_size
+    per_epoch = (grouped_epoch_length(data.labels, group, data.batch_size) if group
+                 else images.shape[0] // data.batch_size)
     total = per_epoch * cfg.epochs
     timer = RunTimer(state)
 

@@ -50,12 +50,8 @@ def dispersion(labels, t_psd, t_energy, *, tc: float, near_frac: float) -> dict:
     if not labels.shape == t_psd.shape == t_energy.shape:
         raise UserError(f"dispersion needs one T_psd and one T_e per label; got {labels.size}, {t_psd.size}, "
                         f"{t_energy.size}")
-    grid, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    if counts.min() < 2:
-        raise UserError(f"dispersion needs >= 2 images per temperature; T = {grid[counts.argmin()]:g} has 1")
-    dev_psd = t_psd - (np.bincount(inverse, t_psd) / counts)[inverse]
-    dev_e = t_energy - (np.bincount(inverse, t_energy) / counts)[inverse]
-    sd_psd, sd_e = within_label_sd(labels, t_psd)[1], within_label_sd(labels, t_energy)[1]
+    grid, inverse, dev_psd, sd_psd = within_label(labels, t_psd)
+    _, _, dev_e, sd_e = within_label(labels, t_energy)
     grid_region = region_of(grid, tc=tc, near_frac=near_frac)
     out = {}
     for region in REGIONS:
@@ -74,15 +70,17 @@ def dispersion(labels, t_psd, t_energy, *, tc: float, near_frac: float) -> dict:
 WIDTHS = ("t_energy", "chi", "heat_capacity")  # what the two-sided target compares with Monte Carlo's
 
 
-def within_label_sd(labels, values) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct labels, the sd (n − 1) of ``values`` among the images of each)."""
+def within_label(labels, values) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct labels, each image's index into them, each value's deviation from its label's mean, the sd
+    (n − 1) of ``values`` among the images of each label)."""
     labels = np.asarray(labels, np.float64).ravel()
     values = np.asarray(values, np.float64).ravel()
     grid, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     if counts.min() < 2:
-        raise UserError(f"a within-label sd needs >= 2 images per label; T = {grid[counts.argmin()]:g} has 1")
+        raise UserError(f"a within-label spread needs >= 2 images per temperature; T = {grid[counts.argmin()]:g} "
+                        "has 1")
     dev = values - (np.bincount(inverse, values) / counts)[inverse]
-    return grid, np.sqrt(np.bincount(inverse, dev ** 2) / (counts - 1))
+    return grid, inverse, dev, np.sqrt(np.bincount(inverse, dev ** 2) / (counts - 1))
 
 
 def region_means(grid, values, *, tc: float, near_frac: float) -> dict:
@@ -103,7 +101,7 @@ def widths(images, temperature, table, curve, *, tc: float, near_frac: float) ->
     from bcgan.evaluation.physics import wide
     from bcgan.psd.metrics import energy_per_spin
 
-    grid, sd = within_label_sd(temperature, temperature_of_energy(energy_per_spin(images), curve))
+    grid, _, _, sd = within_label(temperature, temperature_of_energy(energy_per_spin(images), curve))
     table_grid, value, _ = wide(table, ["chi", "heat_capacity"])
     if table_grid.shape != grid.shape or not np.allclose(table_grid, grid, rtol=0, atol=1e-6):
         raise UserError(f"widths: the physics table's {table_grid.size} temperatures are not the images' {grid.size}")

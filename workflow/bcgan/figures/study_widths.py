@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from bcgan.figures.style import plt
+from bcgan.training.progress import REGIONS
 
-QUANTITIES = (("t_energy", "sd of $T_e$ among a label's images"), ("chi", r"$\chi$"), ("heat_capacity", "$C$"))
-REGIONS = ("below", "near", "above")
+NAMES = {"t_energy": "sd of $T_e$ among a label's images", "chi": r"$\chi$", "heat_capacity": "$C$"}
 
 
 def draw(cells: list[dict], bounds: dict):
@@ -21,8 +21,8 @@ def draw(cells: list[dict], bounds: dict):
     arms = list(dict.fromkeys((c["arm"], c["label_set"]) for c in cells))
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6), layout="constrained", sharey=True)
     offsets = np.linspace(-0.3, 0.3, len(arms)) if len(arms) > 1 else np.zeros(1)
-    for ax, (q, name) in zip(axes, QUANTITIES):
-        low, high = bounds[q]
+    for ax, (q, (low, high)) in zip(axes, bounds.items()):
+        name = NAMES[q]
         ax.axhspan(low, high, color="tab:green", alpha=0.12, lw=0)
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
         for k, key in enumerate(arms):

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bcgan.errors import UserError
+from bcgan.evaluation.dispersion import WIDTHS
 from bcgan.io import atomic_path, read_json
 from bcgan.training.progress import REGIONS
 
@@ -36,8 +37,7 @@ LABEL_SET = re.compile(r"^(uniform|grid:([1-9][0-9]*))$")
 # which imports this module, does not load Numba
 PHYSICS_METRICS = [*(f"dist_{k}" for k in ("abs_m", "e", "chi", "heat_capacity", "binder", "xi", "domain_size",
                                            "largest_domain")), "peak_chi", "peak_heat_capacity"]
-# = bcgan.evaluation.dispersion.WIDTHS (tested): the width of a label's images, and its ratio to Monte Carlo's
-WIDTHS = ("t_energy", "chi", "heat_capacity")
+# the width of a label's images (bcgan.evaluation.dispersion.widths), and its ratio to Monte Carlo's
 WIDTH_METRICS = [f"{kind}_{q}_{r}" for kind in ("width", "ratio") for q in WIDTHS for r in REGIONS]
 METRICS = ["mae_all", "mae_below", "mae_near", "mae_above", "spearman_all", "spearman_1_2", "spearman_2_4",
            "diversity_flip", "psd_distance", "energy_error", "gain_mean", "z_share",

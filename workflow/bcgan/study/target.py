@@ -51,14 +51,19 @@ NOTES = [
 ]
 
 
+def _inside(quantity: str, ratio: float) -> bool:
+    """A width ratio within its bounds (WIDTH_BOUNDS, both ends included); NaN never is."""
+    low, high = WIDTH_BOUNDS[quantity]
+    return bool(low <= ratio <= high)
+
+
 def _width(group, quantity) -> tuple[bool, str]:
     """(every seed and region inside the bounds, 'lo–hi / lo–hi / lo–hi' of the ratios and the misses)."""
-    low, high = WIDTH_BOUNDS[quantity]
     ranges, misses = [], []
     for r in REGIONS:
         ratios = [c.get(f"ratio_{quantity}_{r}", np.nan) for c in group]
         ranges.append(f"{min(ratios):.2f}–{max(ratios):.2f}" if np.isfinite(ratios).all() else "–")
-        misses += [f"seed {c['seed']} {r} {x:.2f}" for c, x in zip(group, ratios) if not low <= x <= high]
+        misses += [f"seed {c['seed']} {r} {x:.2f}" for c, x in zip(group, ratios) if not _inside(quantity, x)]
     text = " / ".join(ranges)
     return not misses, text if not misses else f"{text}; out: " + ", ".join(misses)
 
@@ -122,11 +127,10 @@ def seed_frame(cells: list[dict]):
     for c in sorted(cells, key=lambda c: (c["arm"], c["seed"])):
         row, ok = {"arm": c["arm"], "seed": c["seed"]}, True
         for name, q in WIDTH_CRITERIA.items():
-            low, high = WIDTH_BOUNDS[q]
             shown = []
             for r in REGIONS:
                 x = c.get(f"ratio_{q}_{r}", np.nan)
-                inside = bool(low <= x <= high)
+                inside = _inside(q, x)
                 ok &= inside
                 shown.append(f"{x:.2f}" + ("" if inside else " ✗"))
             row[name] = " / ".join(shown)

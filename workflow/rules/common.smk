@@ -22,6 +22,7 @@ from bcgan.plan import (
     slurm_node_cpus,
 )
 from bcgan.study.cells import label_set_dir, study_cell_tag
+from bcgan.study.target import BASELINE, REFERENCE
 
 try:
     CFG = resolve(config)
@@ -246,9 +247,7 @@ def study_targets():
     return [
         f"{CELL_DIR}/target_{labels}.md"
         for labels, have in arms.items()
-        if all(
-            a in have or a in arms.get("uniform", ()) for a in ("ccgan", "bcgan-proj")
-        )
+        if all(a in have or a in arms.get("uniform", ()) for a in (REFERENCE, BASELINE))
     ]
 
 

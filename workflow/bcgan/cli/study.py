@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bcgan.study.target import BASELINE, REFERENCE
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("study", help="evaluate study cells and summarise them over seeds")
@@ -53,8 +55,9 @@ def add_parser(subparsers) -> None:
                    help="the label set judged (default: the cells' only one); its reference and baseline arms "
                         "come from the same label set, or from uniform where it has none")
     p.add_argument("--ceiling", type=Path, required=True, help="`bcgan study ceiling` JSON of the same study")
-    p.add_argument("--reference", default="ccgan", help="the arm whose T-MAE must be matched (default ccgan)")
-    p.add_argument("--baseline", default="bcgan-proj", help="the arm whose PSD distance and energy error bound")
+    p.add_argument("--reference", default=REFERENCE, help=f"the arm whose T-MAE must be matched (default {REFERENCE})")
+    p.add_argument("--baseline", default=BASELINE, help="the arm whose PSD distance and energy error bound "
+                                                        f"(default {BASELINE})")
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)
     p.set_defaults(func=run_target)

@@ -39,6 +39,7 @@ CRITERIA = ("spearman", "binades", "mae", "diversity", "psd", "energy", "epsilon
 # [low, high] x Monte Carlo's, fixed before any arm judged by them trained (docs/methods.md)
 WIDTH_BOUNDS = {"t_energy": (0.5, 1.5), "chi": (0.5, 2.25), "heat_capacity": (0.5, 2.25)}
 WIDTH_CRITERIA = {"width": "t_energy", "chi": "chi", "heat_capacity": "heat_capacity"}
+REFERENCE, BASELINE = "ccgan", "bcgan-proj"  # whose T-MAE an arm must match; whose PSD / energy bound it
 NOTES = [
     "spearman: mean over seeds of the grid Spearman >= 0.95. binades: mean Spearman inside [1, 2) and [2, 4) "
     ">= min(0.9, held-out real images' - 0.05). mae: mean T-MAE <= the reference arm's mean.",
@@ -79,7 +80,7 @@ def _changed(cell, eps):
     raise UserError(f"cell {cell['arm']} seed {cell['seed']}: no ε = {eps:g} in its sweep {cell['epsilon']}")
 
 
-def judge(cells: list[dict], ceiling: dict, *, reference: str = "ccgan", baseline: str = "bcgan-proj") -> dict:
+def judge(cells: list[dict], ceiling: dict, *, reference: str = REFERENCE, baseline: str = BASELINE) -> dict:
     """{arm: {criterion: (passed, what was measured)}} for every arm of ``cells`` (one label set)."""
     arms = {}
     for c in cells:
